@@ -1,0 +1,1 @@
+"""Database layer: models, sessions and migrations. Imports neither Scrapy nor networkx."""

@@ -1,0 +1,145 @@
+"""What a crawl stores: outlets, fetched pages, extracted articles, links and crawl runs.
+
+One row per requested URL in ``pages`` (its fetch outcome, successful or not) and one
+row per final URL in ``articles`` (what trafilatura extracted). Re-crawling updates
+rows in place; nothing is ever duplicated.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from crawler.db.base import Base, utcnow
+
+URL = String(2048)
+
+
+class FetchStatus(enum.StrEnum):
+    """Outcome of fetching one URL."""
+
+    OK = "ok"  # HTML fetched and extracted
+    NOT_ARTICLE = "not_article"  # fetched, but no main text (home pages, listings)
+    FAILED = "failed"  # not recorded as content; ``error`` says why
+
+
+class LinkKind(enum.StrEnum):
+    """How a link relates its page to the target URL, strongest provenance signal first."""
+
+    ATTRIBUTION = "attribution"  # credit phrase + link in the main text ("first appeared on")
+    CANONICAL = "canonical"  # <link rel=canonical>
+    OG_URL = "og_url"  # <meta property=og:url>
+    SYNDICATION_SOURCE = "syndication_source"  # <meta name=syndication-source>
+    ORIGINAL_SOURCE = "original_source"  # <meta name=original-source>
+    BODY = "body"  # any other link inside the main text
+    BOILERPLATE = "boilerplate"  # navigation, sidebars, footers (outside the main text)
+
+
+class Outlet(Base):
+    __tablename__ = "outlets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    domain: Mapped[str] = mapped_column(String(255), unique=True)
+    name: Mapped[str | None] = mapped_column(String(255))
+    first_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CrawlRun(Base):
+    __tablename__ = "crawl_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]
+    status: Mapped[str] = mapped_column(String(32), default="running")
+    seeds: Mapped[list[Any]] = mapped_column(default=list)
+    settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    stats: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class Page(Base):
+    """One requested URL and the outcome of its latest fetch."""
+
+    __tablename__ = "pages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    url: Mapped[str] = mapped_column(URL, unique=True)
+    final_url: Mapped[str | None] = mapped_column(URL, index=True)
+    outlet_id: Mapped[int | None] = mapped_column(ForeignKey("outlets.id"), index=True)
+    crawl_run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"), index=True)
+    fetch_status: Mapped[str] = mapped_column(String(32))
+    error: Mapped[str | None] = mapped_column(String(64))  # short reason code, e.g. "robots"
+    error_detail: Mapped[str | None] = mapped_column(Text)
+    http_status: Mapped[int | None] = mapped_column(Integer)
+    content_type: Mapped[str | None] = mapped_column(String(255))
+    encoding: Mapped[str | None] = mapped_column(String(64))
+    content_length: Mapped[int | None] = mapped_column(BigInteger)
+    content_hash: Mapped[str | None] = mapped_column(String(64))  # sha256 of the raw body
+    raw_html: Mapped[bytes | None] = mapped_column(LargeBinary)  # zlib-compressed raw body
+    depth: Mapped[int | None] = mapped_column(Integer)
+    discovered_via: Mapped[str | None] = mapped_column(String(32))
+    first_fetched_at: Mapped[datetime] = mapped_column(default=utcnow)
+    fetched_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    outlet: Mapped[Outlet | None] = relationship()
+    links: Mapped[list[Link]] = relationship(
+        back_populates="page", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class Article(Base):
+    """The extracted article at one final URL."""
+
+    __tablename__ = "articles"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    url: Mapped[str] = mapped_column(URL, unique=True)  # final URL, after redirects
+    page_id: Mapped[int] = mapped_column(ForeignKey("pages.id", ondelete="CASCADE"), index=True)
+    outlet_id: Mapped[int] = mapped_column(ForeignKey("outlets.id"), index=True)
+    title: Mapped[str | None] = mapped_column(Text)
+    author: Mapped[str | None] = mapped_column(Text)
+    published: Mapped[datetime | None]
+    published_raw: Mapped[str | None] = mapped_column(String(64))
+    date_precision: Mapped[str | None] = mapped_column(String(16))  # "datetime" | "date"
+    canonical_url: Mapped[str | None] = mapped_column(URL)
+    site_name: Mapped[str | None] = mapped_column(Text)
+    language: Mapped[str | None] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text)
+    text_hash: Mapped[str] = mapped_column(String(64), index=True)
+    word_count: Mapped[int] = mapped_column(Integer)
+    first_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    page: Mapped[Page] = relationship()
+    outlet: Mapped[Outlet] = relationship()
+
+
+class Link(Base):
+    """A link found on a page, classified by where it sits and what it says."""
+
+    __tablename__ = "links"
+    __table_args__ = (
+        UniqueConstraint("page_id", "to_url", "kind"),
+        Index("ix_links_to_url_kind", "to_url", "kind"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    page_id: Mapped[int] = mapped_column(ForeignKey("pages.id", ondelete="CASCADE"))
+    to_url: Mapped[str] = mapped_column(URL)
+    kind: Mapped[str] = mapped_column(String(32))
+    anchor_text: Mapped[str | None] = mapped_column(Text)
+    context: Mapped[str | None] = mapped_column(Text)  # the credit phrase around the link
+
+    page: Mapped[Page] = relationship(back_populates="links")

@@ -1,0 +1,67 @@
+"""Engines and sessions: SQLite by default, PostgreSQL for big or shared runs."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+DEFAULT_DB_PATH = Path("data/provenance.db")
+ENV_VAR = "PROVENANCE_DB"
+
+
+class DatabaseError(RuntimeError):
+    """The database cannot be used; the message says why, for the user."""
+
+
+def resolve_db_url(db: str | None = None) -> str:
+    """Turn ``--db`` / ``PROVENANCE_DB`` / the default into a SQLAlchemy URL.
+
+    A plain path (``data/x.db``) means a SQLite file; anything with ``://`` is a URL
+    (``postgresql://postgres@127.0.0.1/provenance`` uses psycopg 3).
+    """
+    value = db or os.environ.get(ENV_VAR) or str(DEFAULT_DB_PATH)
+    if "://" not in value:
+        return f"sqlite:///{Path(value).expanduser()}"
+    if value.startswith("postgresql://") or value.startswith("postgres://"):
+        value = "postgresql+psycopg://" + value.split("://", 1)[1]
+    try:
+        make_url(value)
+    except ArgumentError as exc:
+        raise DatabaseError(f"not a database URL: {value!r} ({exc})") from None
+    return value
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cursor = dbapi_conn.cursor()
+    # WAL lets readers (reports, exports) run while a crawl writes; busy_timeout
+    # waits for a competing writer instead of failing at once.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
+
+
+def make_engine(db: str | None = None, **kwargs: Any) -> Engine:
+    """Create an engine for ``db`` (URL or path), creating a SQLite file's folder."""
+    url = make_url(resolve_db_url(db))
+    if url.get_backend_name() == "sqlite":
+        if url.database and url.database != ":memory:":
+            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, **kwargs)
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    kwargs.setdefault("pool_pre_ping", True)
+    if url.get_backend_name() == "postgresql":
+        kwargs.setdefault("connect_args", {"connect_timeout": 5})
+    return create_engine(url, **kwargs)
+
+
+def describe(engine: Engine) -> str:
+    """The engine's URL with any password hidden, for messages."""
+    return engine.url.render_as_string(hide_password=True)

@@ -1,0 +1,1 @@
+"""Matching, provenance and graphs. Never imports Scrapy; reads the database layer only."""
