@@ -51,8 +51,10 @@ def upgrade(engine: Engine) -> tuple[str | None, str | None]:
     except OperationalError as exc:
         raise DatabaseError(explain_operational_error(engine, exc)) from None
     except SQLAlchemyError as exc:
-        raise DatabaseError(f"cannot migrate {describe(engine)}: {exc.__class__.__name__}: "
-                            f"{str(exc).splitlines()[0]}") from None
+        raise DatabaseError(
+            f"cannot migrate {describe(engine)}: {exc.__class__.__name__}: "
+            f"{str(exc).splitlines()[0]}"
+        ) from None
 
 
 def ensure_current(engine: Engine) -> None:

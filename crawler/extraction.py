@@ -1,0 +1,256 @@
+"""Turn one fetched body into what we store: decoded text, article fields and links.
+
+Everything here is CPU work on plain values (bytes in, dataclasses out), so it runs in
+worker processes (see ``crawler.extractor``) while the crawl process only does I/O.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import zlib
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from urllib.parse import urljoin
+
+import trafilatura
+from charset_normalizer import from_bytes
+from lxml import etree
+from lxml.html import HtmlElement, document_fromstring
+from trafilatura.xml import xmltotxt
+from w3lib.encoding import html_body_declared_encoding, html_to_unicode
+
+from crawler.attribution import classify_anchor
+from crawler.dates import DATE, structured_published
+from crawler.db.models import LinkKind
+from crawler.urls import has_ignored_extension, is_home, is_http_url, normalize_url, outlet_of
+
+# Magic numbers of formats that are served as text/html by broken or hostile servers.
+BINARY_SIGNATURES = (b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"%PDF", b"PK\x03\x04", b"\x1f\x8b",
+                     b"RIFF", b"\x00\x00\x01\x00", b"OggS", b"ID3")  # fmt: skip
+
+HEAD_LINKS = (
+    (LinkKind.CANONICAL, "//link[contains(concat(' ', normalize-space(@rel), ' '),"
+                         " ' canonical ')]/@href"),
+    (LinkKind.OG_URL, "//meta[@property='og:url']/@content"),
+    (LinkKind.SYNDICATION_SOURCE, "//meta[@name='syndication-source']/@content"
+                                  " | //link[@rel='syndication-source']/@href"),
+    (LinkKind.ORIGINAL_SOURCE, "//meta[@name='original-source']/@content"
+                               " | //link[@rel='original-source']/@href"),
+)  # fmt: skip
+
+FEED_XPATH = (
+    "//link[contains(concat(' ', normalize-space(@rel), ' '), ' alternate ')]"
+    "[contains(@type, 'rss') or contains(@type, 'atom')]/@href"
+)
+
+
+class NotHTML(ValueError):
+    """The body is not an HTML document."""
+
+
+@dataclass(slots=True)
+class FoundLink:
+    url: str
+    kind: str
+    anchor: str | None = None
+    context: str | None = None
+
+
+@dataclass(slots=True)
+class ArticleData:
+    title: str | None
+    author: str | None
+    published: datetime | None
+    published_raw: str | None
+    date_precision: str | None
+    canonical_url: str | None
+    site_name: str | None
+    language: str | None
+    text: str
+    text_hash: str
+    word_count: int
+
+
+@dataclass(slots=True)
+class Analysis:
+    """What one HTML body yields. ``error`` is set when it cannot be used as content."""
+
+    encoding: str | None = None
+    article: ArticleData | None = None
+    links: list[FoundLink] = field(default_factory=list)  # stored: head, main text, cross-outlet
+    nav_links: list[str] = field(default_factory=list)  # same-outlet links outside the main text
+    feeds: list[str] = field(default_factory=list)
+    error: str | None = None
+    error_detail: str | None = None
+
+
+def looks_binary(body: bytes) -> bool:
+    """True for images, archives and other non-text bodies, whatever their Content-Type."""
+    head = body[:4096]
+    if head.startswith(BINARY_SIGNATURES) or b"\x00" in head:
+        return True
+    control = sum(1 for b in head if b < 9 or 13 < b < 32)
+    return len(head) > 0 and control / len(head) > 0.05
+
+
+def decode_html(body: bytes, content_type: str | None) -> tuple[str, str]:
+    """Decode an HTML body: HTTP header, then BOM, then ``<meta charset>`` (w3lib's order).
+
+    Servers lie: a cp1251 page sent as ``utf-8``, latin-1 declared as utf-8. When the
+    chosen charset leaves replacement characters, we try the page's own declaration and
+    then charset detection, and keep the first strict decode that succeeds.
+    """
+    encoding, text = html_to_unicode(content_type, body)
+    if "\ufffd" not in text:
+        return text, encoding
+    candidates = [html_body_declared_encoding(body)]
+    best = from_bytes(body[:200_000]).best()
+    if best is not None:
+        candidates.append(best.encoding)
+    for candidate in candidates:
+        if not candidate or candidate == encoding:
+            continue
+        try:
+            return body.decode(candidate), candidate
+        except (LookupError, UnicodeDecodeError):
+            continue
+    return text, encoding
+
+
+def _first(tree: HtmlElement, xpath: str) -> str | None:
+    for value in tree.xpath(xpath):
+        value = str(value).strip()
+        if value:
+            return value
+    return None
+
+
+def _language(tree: HtmlElement) -> str | None:
+    lang = _first(tree, "/html/@lang | /html/@xml:lang") or _first(
+        tree,
+        "//meta[@http-equiv='content-language']/@content | //meta[@property='og:locale']/@content",
+    )
+    if not lang:
+        return None
+    return lang.replace("_", "-").split("-")[0].lower()[:16] or None
+
+
+def _absolute(base: str, href: str) -> str | None:
+    try:
+        url = urljoin(base, href.strip())
+    except ValueError:
+        return None
+    if not is_http_url(url) or has_ignored_extension(url):
+        return None
+    return normalize_url(url)
+
+
+def analyse_html(body: bytes, url: str, content_type: str | None, min_words: int = 50) -> Analysis:
+    """Decode, extract the article (trafilatura) and classify every link of one page."""
+    if looks_binary(body):
+        raise NotHTML("binary content served as HTML")
+    text, encoding = decode_html(body, content_type)
+    result = Analysis(encoding=encoding)
+    try:
+        tree = document_fromstring(text)
+    except (etree.ParserError, ValueError) as exc:
+        result.error, result.error_detail = "unparsable_html", str(exc)[:500]
+        return result
+    page_outlet = outlet_of(url)
+    for kind, xpath in HEAD_LINKS:
+        href = _first(tree, xpath)
+        target = _absolute(url, href) if href else None
+        if target:
+            result.links.append(FoundLink(target, kind))
+    result.feeds = [u for h in tree.xpath(FEED_XPATH) if (u := _absolute(url, str(h)))]
+
+    # deduplicate=False: trafilatura's dedup deletes repeated text, which is our evidence.
+    doc = trafilatura.bare_extraction(
+        text, url=url, include_links=True, include_comments=False, include_tables=True,
+        deduplicate=False, with_metadata=True,
+    )  # fmt: skip
+    main_urls: set[str] = set()
+    words = link_words = 0
+    body_text = ""
+    if doc is not None and doc.body is not None:
+        for ref in doc.body.iter("ref"):
+            target = _absolute(url, ref.get("target") or "")
+            if not target:
+                continue
+            anchor = " ".join("".join(ref.itertext()).split())
+            parent = ref.getparent()
+            before = _text_before(parent, ref) if parent is not None else ""
+            is_credit, _label, context = classify_anchor(before, anchor)
+            kind = LinkKind.ATTRIBUTION if is_credit else LinkKind.BODY
+            result.links.append(FoundLink(target, kind, anchor[:500], context[:500]))
+            main_urls.add(target)
+            link_words += len(anchor.split())
+        etree.strip_tags(doc.body, "ref")
+        body_text = xmltotxt(doc.body, include_formatting=False).strip()
+        words = len(body_text.split())
+
+    for href in tree.xpath("//a/@href"):
+        target = _absolute(url, str(href))
+        if not target or target in main_urls:
+            continue
+        if outlet_of(target) == page_outlet:
+            result.nav_links.append(target)
+        else:
+            result.links.append(FoundLink(target, LinkKind.BOILERPLATE))
+    result.nav_links = list(dict.fromkeys(result.nav_links))
+    result.links = _unique_links(result.links)
+
+    if doc is None or is_home(url) or words < min_words or link_words > words / 2:
+        return result  # a listing, a home page or too little text: not an article
+    published = structured_published(tree)
+    if published is None and doc.date:
+        parsed = _parse_day(doc.date)
+        published = (parsed, DATE, doc.date) if parsed else None
+    canonical = next((ln.url for ln in result.links if ln.kind == LinkKind.CANONICAL), None)
+    result.article = ArticleData(
+        title=(doc.title or None) and doc.title[:1000],
+        author=(doc.author or None) and doc.author[:1000],
+        published=published[0] if published else None,
+        published_raw=published[2] if published else None,
+        date_precision=published[1] if published else None,
+        canonical_url=canonical,
+        site_name=doc.sitename or None,
+        language=_language(tree),
+        text=body_text,
+        text_hash=hashlib.sha256(body_text.encode()).hexdigest(),
+        word_count=words,
+    )
+    return result
+
+
+def _text_before(parent: etree._Element, ref: etree._Element) -> str:
+    parts = [parent.text or ""]
+    for child in parent:
+        if child is ref:
+            break
+        parts.append("".join(child.itertext()))
+        parts.append(child.tail or "")
+    return " ".join("".join(parts).split())
+
+
+def _parse_day(value: str) -> datetime | None:
+    try:
+        return datetime.strptime(value[:10], "%Y-%m-%d").replace(tzinfo=UTC)
+    except ValueError:
+        return None
+
+
+def _unique_links(links: list[FoundLink]) -> list[FoundLink]:
+    seen: dict[tuple[str, str], FoundLink] = {}
+    for link in links:
+        seen.setdefault((link.url, link.kind), link)
+    return list(seen.values())
+
+
+def compress(body: bytes) -> bytes:
+    """Raw bodies are kept zlib-compressed: pages vanish and evidence must remain."""
+    return zlib.compress(body, 6)
+
+
+def sha256(body: bytes) -> str:
+    return hashlib.sha256(body).hexdigest()
