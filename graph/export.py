@@ -146,11 +146,12 @@ _RANK = {bool: 0, int: 1, float: 2, str: 3}
 
 
 def _schema(dicts: Iterable[Mapping[str, Any]]) -> dict[str, type]:
-    """Attribute name -> the narrowest of bool, int, float, str holding every non-None value."""
-    seen: dict[str, type] = {}
+    """Attribute name -> the narrowest of bool, int, float, str holding its non-None values."""
+    seen: dict[str, type | None] = {}
     for d in dicts:
         for k, v in d.items():
             if v is None:
+                seen.setdefault(k, None)
                 continue
             t = type(v)
             t = t if t in _RANK else str
@@ -161,7 +162,7 @@ def _schema(dicts: Iterable[Mapping[str, Any]]) -> dict[str, type]:
                 seen[k] = float
             elif old is not str:
                 seen[k] = str
-    return seen
+    return {k: t or str for k, t in seen.items()}  # all None: declared, typed as text
 
 
 # --- writers ----------------------------------------------------------------------------
@@ -267,9 +268,8 @@ def _write_graphml(G: nx.Graph, f: IO[str]) -> None:
     nids = {k: ids["node", k] for k in nschema}
     eids = {k: ids["edge", k] for k in eschema}
     kind = "directed" if G.is_directed() else "undirected"
-    f.write(
-        f'<graph edgedefault="{kind}">{_data(G.graph, {k: ids["graph", k] for k in gschema})}\n'
-    )
+    gids = {k: ids["graph", k] for k in gschema}
+    f.write(f'<graph edgedefault="{kind}">{_data(G.graph, gids)}\n')
     esc: dict[Any, str] = {}
     for n, d in G.nodes(data=True):
         nid = esc[n] = xml_text(str(n))
