@@ -6,6 +6,7 @@ from __future__ import annotations
 from alembic import context
 
 import crawler.db.models  # noqa: F401  (registers the tables on Base.metadata)
+import crawler.db.reuse_models  # noqa: F401  (copy-detection tables)
 from crawler.db.base import Base
 from crawler.db.session import make_engine
 

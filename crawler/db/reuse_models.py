@@ -1,0 +1,112 @@
+"""What copy detection stores: the shingle index, reuse pairs and provenance decisions.
+
+The index is a table, not an in-memory structure, so nightly runs add documents
+without rebuilding anything and several crawler processes can share it:
+
+* ``reuse_postings``: winnowed word-shingle fingerprint -> article (inverted index).
+* ``reuse_outlet_hashes``: per-outlet document frequency of each fingerprint; a
+  fingerprint carried by many articles of one outlet is that outlet's boilerplate.
+* ``reuse_documents``: which text of an article is indexed (to un-index it on change).
+* ``reuse_pairs``: verified reuse between two articles, with evidence and direction.
+* ``reuse_provenance``: each article's direct source and its story's root.
+
+Fingerprints are stable 64-bit hashes (blake2b), stored as signed BIGINT.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Float,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from crawler.db.base import Base, utcnow
+
+
+class ReusePosting(Base):
+    """One fingerprint of one article. No foreign key: an FK check per row would slow
+    the hottest insert, and readers skip ids whose article is gone."""
+
+    __tablename__ = "reuse_postings"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    hash: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    article_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+
+
+class ReuseOutletHash(Base):
+    """How many articles of an outlet carry a fingerprint."""
+
+    __tablename__ = "reuse_outlet_hashes"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    hash: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    outlet_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    n: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ReuseDocument(Base):
+    """The indexed state of one article."""
+
+    __tablename__ = "reuse_documents"
+
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    outlet_id: Mapped[int] = mapped_column(Integer)
+    text_hash: Mapped[str] = mapped_column(String(64))
+    fingerprints: Mapped[bytes] = mapped_column(LargeBinary)  # packed int64, sorted, unique
+    indexed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    matched_at: Mapped[datetime | None]
+
+
+class ReusePair(Base):
+    """Verified reuse between articles ``a_id < b_id``, and which one copied the other."""
+
+    __tablename__ = "reuse_pairs"
+    __table_args__ = (UniqueConstraint("a_id", "b_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    a_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    b_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), index=True
+    )
+    containment_a: Mapped[float] = mapped_column(Float)  # share of a's text found in b
+    containment_b: Mapped[float] = mapped_column(Float)
+    similarity: Mapped[float] = mapped_column(Float)
+    matched_words: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(16))  # "full" | "partial"
+    # [[a_start, a_end, b_start, b_end], ...] character offsets into articles.text
+    passages: Mapped[list[Any]] = mapped_column(default=list)
+    source_id: Mapped[int | None] = mapped_column(Integer)  # None: undecided
+    copy_id: Mapped[int | None] = mapped_column(Integer)
+    confidence: Mapped[float] = mapped_column(Float, default=0.0)
+    credited: Mapped[bool] = mapped_column(Boolean, default=False)
+    signals: Mapped[list[Any]] = mapped_column(default=list)  # [[name, favours, weight]]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class ReuseProvenance(Base):
+    """An article's place in its story's chain (only articles that take part in reuse)."""
+
+    __tablename__ = "reuse_provenance"
+
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    source_id: Mapped[int | None] = mapped_column(Integer)  # primary direct source
+    sources: Mapped[list[Any]] = mapped_column(default=list)  # all direct source ids
+    root_id: Mapped[int] = mapped_column(Integer, index=True)
+    depth: Mapped[int] = mapped_column(Integer, default=0)
+    confidence: Mapped[float] = mapped_column(Float, default=0.0)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
