@@ -22,6 +22,7 @@ from w3lib.encoding import html_body_declared_encoding, html_to_unicode
 from crawler.attribution import classify_anchor
 from crawler.dates import DATE, structured_published
 from crawler.db.models import LinkKind
+from crawler.items import ArticleData, FoundLink
 from crawler.urls import has_ignored_extension, is_home, is_http_url, normalize_url, outlet_of
 
 # Magic numbers of formats that are served as text/html by broken or hostile servers.
@@ -49,29 +50,6 @@ class NotHTML(ValueError):
 
 
 @dataclass(slots=True)
-class FoundLink:
-    url: str
-    kind: str
-    anchor: str | None = None
-    context: str | None = None
-
-
-@dataclass(slots=True)
-class ArticleData:
-    title: str | None
-    author: str | None
-    published: datetime | None
-    published_raw: str | None
-    date_precision: str | None
-    canonical_url: str | None
-    site_name: str | None
-    language: str | None
-    text: str
-    text_hash: str
-    word_count: int
-
-
-@dataclass(slots=True)
 class Analysis:
     """What one HTML body yields. ``error`` is set when it cannot be used as content."""
 
@@ -82,6 +60,8 @@ class Analysis:
     feeds: list[str] = field(default_factory=list)
     error: str | None = None
     error_detail: str | None = None
+    raw: bytes | None = None  # zlib-compressed body, as stored
+    content_hash: str | None = None
 
 
 def looks_binary(body: bytes) -> bool:
@@ -254,3 +234,21 @@ def compress(body: bytes) -> bytes:
 
 def sha256(body: bytes) -> str:
     return hashlib.sha256(body).hexdigest()
+
+
+def analyse_page(body: bytes, url: str, content_type: str | None, min_words: int = 50) -> Analysis:
+    """``analyse_html`` plus the stored form of the body; never raises (worker entry point).
+
+    Whatever goes wrong becomes an ``error`` code, so one hostile page cannot stop a crawl.
+    """
+    try:
+        result = analyse_html(body, url, content_type, min_words)
+    except NotHTML as exc:
+        result = Analysis(error="not_html", error_detail=str(exc))
+    except RecursionError:
+        result = Analysis(error="unparsable_html", error_detail="nesting too deep")
+    except Exception as exc:  # noqa: BLE001 - recorded with its reason, the crawl goes on
+        result = Analysis(error="extract_error", error_detail=f"{type(exc).__name__}: {exc}"[:500])
+    result.raw = compress(body)
+    result.content_hash = sha256(body)
+    return result

@@ -64,7 +64,7 @@ class CrawlRun(Base):
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
     status: Mapped[str] = mapped_column(String(32), default="running")
-    seeds: Mapped[list[Any]] = mapped_column(default=list)
+    seeds: Mapped[dict[str, Any]] = mapped_column(default=dict)  # accepted and rejected seeds
     settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
     stats: Mapped[dict[str, Any]] = mapped_column(default=dict)
 

@@ -78,9 +78,7 @@ class ReusePair(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     a_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
-    b_id: Mapped[int] = mapped_column(
-        ForeignKey("articles.id", ondelete="CASCADE"), index=True
-    )
+    b_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), index=True)
     containment_a: Mapped[float] = mapped_column(Float)  # share of a's text found in b
     containment_b: Mapped[float] = mapped_column(Float)
     similarity: Mapped[float] = mapped_column(Float)

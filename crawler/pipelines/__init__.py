@@ -1,0 +1,1 @@
+"""Item pipelines, one job each: ``store`` writes pages, ``match`` finds copies online."""

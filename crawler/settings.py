@@ -1,0 +1,67 @@
+"""Scrapy settings for the provenance crawler.
+
+Our own settings share the ``PROVENANCE_`` prefix. Defaults are polite for the live
+web; the demo and tests lower the delays for the simulated web on loopback.
+"""
+
+import os
+
+BOT_NAME = "provenance"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+
+# Who we are: a contact URL in the User-Agent lets site owners reach the researcher.
+PROVENANCE_CONTACT_URL = os.environ.get(
+    "PROVENANCE_CONTACT_URL", "https://example.org/provenance-crawler-contact"
+)
+USER_AGENT = f"provenance-crawler/0.1 (+{PROVENANCE_CONTACT_URL})"
+
+# Politeness.
+ROBOTSTXT_OBEY = True
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 2.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
+DOWNLOAD_DELAY = 1.0
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+COOKIES_ENABLED = False
+
+# Bad input: bounded sizes, times and redirects; retries for flapping servers.
+DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
+REDIRECT_MAX_TIMES = 10
+RETRY_ENABLED = True
+RETRY_TIMES = 2
+DEPTH_LIMIT = 8
+DEPTH_STATS_VERBOSE = False
+DUPEFILTER_CLASS = "crawler.middlewares.RedirectAwareDupeFilter"
+
+# Our components.
+SPIDER_MIDDLEWARES = {
+    "crawler.middlewares.BudgetMiddleware": 800,
+}
+ITEM_PIPELINES = {
+    "crawler.pipelines.store.StorePipeline": 300,
+    "crawler.pipelines.match.MatchPipeline": 400,
+}
+EXTENSIONS = {
+    "crawler.extractor.ExtractorPool": 100,
+    "crawler.runs.RunRecorder": 200,
+    "crawler.progress.Progress": 500,
+}
+
+PROVENANCE_DB = None  # None: --db, then PROVENANCE_DB in the environment, then data/provenance.db
+PROVENANCE_EXTRACT_WORKERS = 0  # 0: one worker process per CPU core
+PROVENANCE_MIN_WORDS = 50  # main text shorter than this is not an article
+PROVENANCE_MAX_PAGES_PER_OUTLET = 2000
+PROVENANCE_TRAP_PATTERN_LIMIT = 60  # URLs of one shape (digits/query values aside) per host
+PROVENANCE_MATCH_ENABLED = True
+PROVENANCE_PROGRESS_INTERVAL = 0  # seconds between progress lines on stderr; 0 = off
+PROVENANCE_DB_RETRIES = 4  # attempts for a write that meets a locked or lost database
+
+LOG_LEVEL = "INFO"
+TELNETCONSOLE_ENABLED = False
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+FEED_EXPORT_ENCODING = "utf-8"

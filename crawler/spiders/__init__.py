@@ -1,0 +1,1 @@
+"""Spiders: ``trail`` follows republication and backlink trails from seed URLs."""

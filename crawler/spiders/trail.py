@@ -1,0 +1,179 @@
+"""The trail spider: from seed articles or outlets to every page on their republication trail.
+
+Each page is analysed (main text, metadata, classified links) in the extractor pool; the
+spider turns the result into a ``PageItem`` and follow-up requests ordered by
+``RequestKind`` priority. Failures come back through ``on_error`` as failed items with
+their reason, so every requested URL ends up recorded.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import scrapy
+from scrapy.http import Request, Response
+from twisted.python.failure import Failure
+
+from crawler.db.models import FetchStatus
+from crawler.extraction import compress, sha256
+from crawler.extractor import ExtractorPool
+from crawler.failures import describe_failure, reason_for
+from crawler.feeds import parse_listing, sitemaps_from_robots
+from crawler.frontier import RequestKind, follow_ups
+from crawler.items import PageItem
+from crawler.seeds import RejectedSeed, parse_seeds
+from crawler.urls import normalize_url, outlet_of
+
+log = logging.getLogger(__name__)
+
+HTML_TYPES = ("text/html", "application/xhtml+xml")
+XML_TYPES = ("xml", "rss", "atom")
+
+
+def requested_url(request: Request) -> str:
+    """The URL first requested, before any redirect."""
+    redirects = request.meta.get("redirect_urls") or [request.url]
+    return normalize_url(redirects[0])
+
+
+class TrailSpider(scrapy.Spider):
+    """Crawl republication trails from ``-a seeds=FILE`` and/or ``-a urls="URL URL"``."""
+
+    name = "trail"
+
+    def __init__(self, seeds: str | None = None, urls: str | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.seeds_file = seeds
+        self.seed_args = (urls or "").replace(",", " ").split()
+        self.seeds_accepted: list[str] = []
+        self.seeds_rejected: list[RejectedSeed] = []
+
+    def _seed_lines(self) -> list[str]:
+        lines: list[str] = []
+        if self.seeds_file:
+            try:
+                lines = Path(self.seeds_file).read_text(encoding="utf-8").splitlines()
+            except (OSError, UnicodeDecodeError) as exc:
+                log.error("cannot read seed file %s: %s", self.seeds_file, exc)
+                self.crawler.stats.inc_value("trail/seeds/unreadable_file")
+        return lines + self.seed_args
+
+    async def start(self) -> AsyncIterator[Request]:
+        self.seeds_accepted, self.seeds_rejected = parse_seeds(self._seed_lines())
+        stats = self.crawler.stats
+        stats.set_value("trail/seeds/valid", len(self.seeds_accepted))
+        stats.set_value("trail/seeds/invalid", len(self.seeds_rejected))
+        for bad in self.seeds_rejected:
+            log.warning("seed line %d skipped (%s): %r", bad.line_no, bad.reason, bad.text)
+        if not self.seeds_accepted:
+            log.error("no valid seed URL: nothing to crawl")
+        for url in self.seeds_accepted:
+            yield self.request(url, RequestKind.SEED)
+
+    def request(self, url: str, kind: RequestKind) -> Request:
+        return Request(
+            url,
+            callback=self.parse,
+            errback=self.on_error,
+            priority=kind.priority,
+            meta={"kind": kind.value},
+        )
+
+    def _item(self, response: Response, **fields: Any) -> PageItem:
+        final = normalize_url(response.url)
+        return PageItem(
+            url=requested_url(response.request),
+            final_url=final,
+            outlet=outlet_of(final),
+            fetched_at=datetime.now(UTC),
+            http_status=response.status,
+            content_type=response.headers.get("Content-Type", b"").decode("latin-1")[:255] or None,
+            content_length=len(response.body),
+            depth=response.meta.get("depth", 0),
+            via=response.meta.get("kind"),
+            **fields,
+        )
+
+    async def parse(self, response: Response) -> AsyncIterator[PageItem | Request]:
+        kind = RequestKind(response.meta.get("kind", RequestKind.SEED))
+        ctype = (response.headers.get("Content-Type") or b"").decode("latin-1").lower()
+        if kind is RequestKind.ROBOTS:
+            for sitemap in sitemaps_from_robots(response.body, response.url):
+                yield self.request(sitemap, RequestKind.SITEMAP)
+            return
+        if any(t in ctype for t in XML_TYPES) or kind in (RequestKind.FEED, RequestKind.SITEMAP):
+            pages, sitemaps = parse_listing(response.body, response.url)
+            if pages or sitemaps or not ctype.startswith(HTML_TYPES):
+                for item_or_request in self._listing(response, pages, sitemaps):
+                    yield item_or_request
+                return
+        if ctype and not ctype.startswith(HTML_TYPES):
+            yield self._item(
+                response,
+                fetch_status=FetchStatus.FAILED,
+                error="not_html",
+                error_detail=f"Content-Type {ctype}",
+            )
+            return
+        pool = self.crawler.get_extension(ExtractorPool)
+        assert pool is not None, "crawler.extractor.ExtractorPool must be enabled"
+        final = normalize_url(response.url)
+        analysis = await pool.analyse(response.body, final, ctype or None)
+        status = FetchStatus.OK if analysis.article else FetchStatus.NOT_ARTICLE
+        if analysis.error:
+            status = FetchStatus.FAILED
+        yield self._item(
+            response,
+            fetch_status=status,
+            error=analysis.error,
+            error_detail=analysis.error_detail,
+            encoding=analysis.encoding,
+            content_hash=analysis.content_hash,
+            raw=analysis.raw,
+            article=analysis.article,
+            links=analysis.links,
+        )
+        if status is not FetchStatus.FAILED:
+            for url, next_kind in follow_ups(final, analysis):
+                yield self.request(url, next_kind)
+
+    def _listing(
+        self, response: Response, pages: list[str], sitemaps: list[str]
+    ) -> Iterator[PageItem | Request]:
+        ok = bool(pages or sitemaps)
+        yield self._item(
+            response,
+            fetch_status=FetchStatus.NOT_ARTICLE if ok else FetchStatus.FAILED,
+            error=None if ok else "not_html",
+            error_detail=None if ok else "neither HTML nor a feed or sitemap",
+            content_hash=sha256(response.body),
+            raw=compress(response.body),
+        )
+        for url in sitemaps:
+            yield self.request(url, RequestKind.SITEMAP)
+        for url in pages:
+            yield self.request(url, RequestKind.LISTING)
+
+    def on_error(self, failure: Failure) -> Iterator[PageItem]:
+        request: Request = failure.request  # type: ignore[attr-defined]
+        if request.meta.get("kind") == RequestKind.ROBOTS:
+            return  # robots.txt read for sitemaps only: its absence is normal
+        reason, status = reason_for(failure.value, request.meta, request.url)
+        detail = describe_failure(failure)
+        log.info("failed %s: %s (%s)", request.url, reason, detail)
+        yield PageItem(
+            url=requested_url(request),
+            final_url=normalize_url(request.url),
+            outlet=outlet_of(request.url),
+            fetch_status=FetchStatus.FAILED,
+            fetched_at=datetime.now(UTC),
+            error=reason,
+            error_detail=detail,
+            http_status=status,
+            depth=request.meta.get("depth", 0),
+            via=request.meta.get("kind"),
+        )
