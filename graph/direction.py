@@ -1,0 +1,196 @@
+"""Which article of a reuse pair is the source: signals, each with a weight, and a decision.
+
+Every signal favours one side with a weight in (0, 1), read as "how sure this signal
+alone would make us". The two sides combine like independent evidence
+(``1 - prod(1 - w)``), and the decision's confidence is the winner's strength times
+the loser's weakness. Weak or conflicting evidence gives ``undecided`` rather than a
+guess: a credit contradicted by clearly separated dates, mutual credits, or only a
+first-seen order within one crawl.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit
+
+__all__ = [
+    "MIN_CONFIDENCE",
+    "WEIGHTS",
+    "Decision",
+    "Facts",
+    "Signal",
+    "date_interval",
+    "decide",
+    "direction_signals",
+    "host_of",
+    "url_key",
+]
+
+WEIGHTS = {
+    "attribution": 0.95,  # the copy credits the source's URL in its text
+    "canonical": 0.9,  # cross-site rel=canonical to the source
+    "syndication_source": 0.9,
+    "original_source": 0.9,
+    "og_url": 0.7,  # og:url pointing to another site: usually a lazy copy of the meta
+    "body": 0.5,  # a plain link to the source page inside the copy's text
+    "attribution_outlet": 0.7,  # credit to the source's outlet (home page or domain)
+    "published": 0.6,  # publication times, uncertainty included, do not overlap
+    "excerpt": 0.3,  # one text is mostly inside the other, not the reverse
+    "first_seen": 0.2,  # our crawls saw one long before the other
+}
+CREDIT_SIGNALS = frozenset(
+    ["attribution", "canonical", "syndication_source", "original_source", "og_url"]
+)
+MIN_CONFIDENCE = 0.4
+FIRST_SEEN_GAP = timedelta(hours=6)
+EXCERPT_INSIDE = 0.8  # the excerpt is at least this much inside the other text
+EXCERPT_OUTSIDE = 0.5  # and the other text at most this much inside the excerpt
+# Uncertainty of a stated time, by articles.date_precision (see crawler/dates.py).
+_ZONE_SLACK = (timedelta(hours=14), timedelta(hours=12))  # UTC+14 .. UTC-12
+_NOISE = re.compile(r"^(utm_|fbclid|gclid)")
+
+
+def url_key(url: str) -> str:
+    """A URL reduced for comparison: no scheme, ``www.``, port, fragment, trailing slash.
+
+    >>> url_key("https://www.Example.com/a/?utm_source=x#top")
+    'example.com/a'
+    """
+    parts = urlsplit(url.strip())
+    host = (parts.hostname or "").lower().removeprefix("www.")
+    path = parts.path.rstrip("/")
+    query = "&".join(
+        q for q in parts.query.split("&") if q and not _NOISE.match(q.split("=", 1)[0])
+    )
+    return f"{host}{path}" + (f"?{query}" if query else "")
+
+
+def host_of(url: str) -> str:
+    return (urlsplit(url.strip()).hostname or "").lower().removeprefix("www.")
+
+
+def _in_domain(host: str, domain: str) -> bool:
+    return bool(domain) and (host == domain or host.endswith("." + domain))
+
+
+@dataclass(frozen=True, slots=True)
+class Facts:
+    """What direction needs to know about one article."""
+
+    url: str
+    domain: str  # the outlet's registered domain
+    published: datetime | None = None
+    precision: str | None = None  # "datetime" | "local" | "date" | None
+    first_seen: datetime | None = None
+    aliases: frozenset[str] = frozenset()  # url_key()s that resolve to this article
+    links: tuple[tuple[str, str], ...] = ()  # (kind, to_url) of its page
+
+    def keys(self) -> frozenset[str]:
+        return self.aliases | {url_key(self.url)}
+
+
+@dataclass(frozen=True, slots=True)
+class Signal:
+    name: str
+    favours: str  # "x" or "y": the side this signal says is the source
+    weight: float
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    source: str | None  # "x", "y" or None (undecided)
+    confidence: float
+    signals: tuple[Signal, ...] = field(default_factory=tuple)
+
+    @property
+    def credited(self) -> bool:
+        """The copy credits its source (a credit link or a cross-site meta link)."""
+        return any(
+            s.favours == self.source and (s.name in CREDIT_SIGNALS or s.name.endswith("outlet"))
+            for s in self.signals
+        )
+
+
+def date_interval(published: datetime | None, precision: str | None) -> tuple[datetime, datetime]:
+    """Earliest and latest true instant for a stored publication time."""
+    assert published is not None
+    if precision == "datetime":
+        return published, published
+    if precision == "local":
+        return published - _ZONE_SLACK[0], published + _ZONE_SLACK[1]
+    # a day (or unknown precision): the whole day in any time zone
+    day = published.replace(hour=0, minute=0, second=0, microsecond=0)
+    return day - _ZONE_SLACK[0], day + timedelta(days=1) + _ZONE_SLACK[1]
+
+
+def _credits(copy: Facts, source: Facts) -> list[Signal]:
+    """Signals that ``copy`` names ``source`` (exact page, or its outlet)."""
+    keys = source.keys()
+    found: dict[str, float] = {}
+    for kind, to_url in copy.links:
+        if kind not in WEIGHTS:
+            continue
+        if url_key(to_url) in keys:
+            found[kind] = WEIGHTS[kind]
+        elif (
+            kind == "attribution"
+            and copy.domain != source.domain
+            and _in_domain(host_of(to_url), source.domain)
+        ):
+            found["attribution_outlet"] = WEIGHTS["attribution_outlet"]
+    return [Signal(name, "", w) for name, w in sorted(found.items())]
+
+
+def direction_signals(x: Facts, y: Facts, contained_x: float, contained_y: float) -> list[Signal]:
+    """All signals on which of x and y is the source.
+
+    ``contained_x`` is the share of x's text found in y, and vice versa.
+    """
+    out = [Signal(s.name, "y", s.weight) for s in _credits(x, y)]
+    out += [Signal(s.name, "x", s.weight) for s in _credits(y, x)]
+    if x.published is not None and y.published is not None:
+        x0, x1 = date_interval(x.published, x.precision)
+        y0, y1 = date_interval(y.published, y.precision)
+        if x1 < y0:
+            out.append(Signal("published", "x", WEIGHTS["published"]))
+        elif y1 < x0:
+            out.append(Signal("published", "y", WEIGHTS["published"]))
+    if contained_y >= EXCERPT_INSIDE and contained_x <= EXCERPT_OUTSIDE:
+        out.append(Signal("excerpt", "x", WEIGHTS["excerpt"]))
+    elif contained_x >= EXCERPT_INSIDE and contained_y <= EXCERPT_OUTSIDE:
+        out.append(Signal("excerpt", "y", WEIGHTS["excerpt"]))
+    if x.first_seen is not None and y.first_seen is not None:
+        if y.first_seen - x.first_seen > FIRST_SEEN_GAP:
+            out.append(Signal("first_seen", "x", WEIGHTS["first_seen"]))
+        elif x.first_seen - y.first_seen > FIRST_SEEN_GAP:
+            out.append(Signal("first_seen", "y", WEIGHTS["first_seen"]))
+    return out
+
+
+def _strength(signals: list[Signal], side: str) -> float:
+    p = 1.0
+    for s in signals:
+        if s.favours == side:
+            p *= 1.0 - s.weight
+    return 1.0 - p
+
+
+def decide(signals: list[Signal], min_confidence: float = MIN_CONFIDENCE) -> Decision:
+    """Combine signals into a decision, or ``undecided`` when they are weak or conflict.
+
+    >>> decide([Signal("attribution", "x", 0.95)]).source
+    'x'
+    >>> decide([Signal("attribution", "x", 0.95), Signal("attribution", "y", 0.95)]).source
+    """
+    px, py = _strength(signals, "x"), _strength(signals, "y")
+    if px >= py:
+        side, confidence = "x", px * (1.0 - py)
+    else:
+        side, confidence = "y", py * (1.0 - px)
+    confidence = round(confidence, 4)
+    ordered = tuple(sorted(signals, key=lambda s: (s.name, s.favours)))
+    if confidence < min_confidence:
+        return Decision(None, confidence, ordered)
+    return Decision(side, confidence, ordered)

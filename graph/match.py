@@ -1,0 +1,442 @@
+"""Copy detection, online (one article, during the crawl) and in batch (the whole database).
+
+``match_article`` indexes one stored article, finds candidates through the shared
+fingerprint index, verifies them by alignment, decides directions and updates the
+chains of the stories it touches, inside the caller's transaction. ``rebuild`` does the
+same for every article. Both reach the same state: pairs are always aligned in id
+order, decisions and chains are pure functions of stored rows, and when a fingerprint
+becomes (or stops being) boilerplate, every article carrying it is matched again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import Engine, delete, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from crawler.db.models import Article, Link, Outlet, Page
+from crawler.db.reuse_models import (
+    ReuseDocument,
+    ReuseOutletHash,
+    ReusePair,
+    ReusePosting,
+    ReuseProvenance,
+)
+from graph import index
+from graph.align import Alignment, align, classify
+from graph.boilerplate import mask
+from graph.direction import (
+    WEIGHTS,
+    Facts,
+    date_interval,
+    decide,
+    direction_signals,
+    url_key,
+)
+from graph.provenance import PairView, chains, credit_level
+from graph.shingles import Tokens, fingerprints
+
+__all__ = ["MatchResult", "PairDecision", "match_article", "match_pending", "rebuild"]
+
+MAX_COMPONENT = 5000  # articles followed when re-chaining one story
+FOLLOW_KINDS = ("attribution", "canonical", "og_url", "syndication_source", "original_source")
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True, slots=True)
+class PairDecision:
+    """One reuse pair of the matched article, seen from it."""
+
+    other_id: int
+    other_url: str
+    role: str  # "copy" (this article copies other), "source", or "undecided"
+    kind: str
+    similarity: float
+    confidence: float
+    signals: tuple[str, ...]
+
+
+@dataclass(slots=True)
+class MatchResult:
+    article_id: int
+    pairs: list[PairDecision] = field(default_factory=list)
+    follow_urls: list[str] = field(default_factory=list)  # credits of copies, not yet stored
+    rematched: int = 0  # other articles matched again (boilerplate learnt)
+
+
+@dataclass(slots=True)
+class _Doc:
+    id: int
+    outlet_id: int
+    text: str
+    tokens: Tokens
+    hashes: list[int]
+    fps: list[tuple[int, int]]
+
+
+def _load_docs(session: Session, ids: Iterable[int]) -> dict[int, _Doc]:
+    ids = sorted(set(ids))
+    out: dict[int, _Doc] = {}
+    for i in range(0, len(ids), index.CHUNK):
+        rows = session.execute(
+            select(Article.id, Article.outlet_id, Article.text).where(
+                Article.id.in_(ids[i : i + index.CHUNK])
+            )
+        )
+        for aid, oid, text in rows:
+            tokens, hashes, fps = fingerprints(text or "")
+            out[aid] = _Doc(aid, oid, text or "", tokens, hashes, fps)
+    return out
+
+
+def _index(session: Session, doc: _Doc, text_hash: str) -> set[int]:
+    """(Re-)index one article; fingerprints whose boilerplate status changed."""
+    crossed: set[int] = set()
+    state = index.document_state(session, doc.id)
+    if state is not None:
+        if state.text_hash == text_hash and state.outlet_id == doc.outlet_id:
+            return crossed
+        crossed |= index.remove_document(session, state)
+        session.expire(state)
+    crossed |= index.add_document(
+        session, doc.id, doc.outlet_id, text_hash, [h for _, h in doc.fps]
+    )
+    return crossed
+
+
+def _pair_values(a: _Doc, b: _Doc, al: Alignment, kind: str) -> dict:
+    ta, tb = a.tokens, b.tokens
+    return {
+        "containment_a": round(al.containment_a, 4),
+        "containment_b": round(al.containment_b, 4),
+        "similarity": round(al.similarity, 4),
+        "matched_words": al.matched_words,
+        "kind": kind,
+        "passages": [
+            [ta.starts[a0], ta.ends[a1 - 1], tb.starts[b0], tb.ends[b1 - 1]]
+            for a0, a1, b0, b1 in al.passages
+        ],
+    }
+
+
+def _verify(
+    session: Session, x_id: int, only_greater: bool = False, cache: dict[int, _Doc] | None = None
+) -> set[int]:
+    """Find and verify ``x_id``'s reuse pairs; return partners whose pair changed."""
+    docs = {x_id: cache[x_id]} if cache and x_id in cache else _load_docs(session, [x_id])
+    if x_id not in docs:
+        return set()
+    x = docs[x_id]
+    own = [h for _, h in x.fps]
+    cands = index.candidates(session, x_id, own, index.hash_stats(session, own))
+    if only_greater:
+        cands = {c: n for c, n in cands.items() if c > x_id}
+    docs.update(_load_docs(session, cands))
+    bp = index.hash_stats(session, {h for d in docs.values() for _, h in d.fps}).boilerplate()
+    masks = {d.id: mask(len(d.tokens), d.fps, bp) for d in docs.values()}
+    found: dict[tuple[int, int], dict] = {}
+    for c in sorted(cands):
+        if c not in docs:
+            continue
+        a, b = (x, docs[c]) if x_id < c else (docs[c], x)
+        al = align(a.hashes, b.hashes, len(a.tokens), len(b.tokens), masks[a.id], masks[b.id])
+        kind = classify(al)
+        if kind is not None:
+            found[(a.id, b.id)] = _pair_values(a, b, al, kind)
+    t = ReusePair.__table__
+    existing = {
+        (r.a_id, r.b_id): r
+        for r in session.execute(
+            select(t.c.id, t.c.a_id, t.c.b_id, t.c.containment_a, t.c.containment_b,
+                   t.c.similarity, t.c.matched_words, t.c.kind, t.c.passages)
+            .where(or_(t.c.a_id == x_id, t.c.b_id == x_id))
+        )
+    }  # fmt: skip
+    changed: set[int] = set()
+    for key, row in existing.items():
+        if key in found or (only_greater and min(key) != x_id):
+            continue
+        session.execute(delete(t).where(t.c.id == row.id))
+        changed.add(key[0] if key[1] == x_id else key[1])
+    for key, values in found.items():
+        other = key[0] if key[1] == x_id else key[1]
+        row = existing.get(key)
+        if row is None:
+            session.execute(
+                t.insert().values(a_id=key[0], b_id=key[1], source_id=None, copy_id=None,
+                                  confidence=0.0, credited=False, signals=[], **values)
+            )  # fmt: skip
+            changed.add(other)
+        elif any(getattr(row, k) != v for k, v in values.items()):
+            session.execute(update(t).where(t.c.id == row.id).values(**values))
+            changed.add(other)
+    index.mark_matched(session, x_id)
+    return changed
+
+
+def _facts(session: Session, ids: Iterable[int]) -> dict[int, Facts]:
+    """Direction facts of articles: dates, outlet, links of their pages, URL aliases."""
+    ids = sorted(set(ids))
+    rows = session.execute(
+        select(Article.id, Article.url, Article.page_id, Article.published,
+               Article.date_precision, Article.first_seen_at, Article.canonical_url,
+               Outlet.domain)
+        .join(Outlet, Outlet.id == Article.outlet_id)
+        .where(Article.id.in_(ids))
+    ).all()  # fmt: skip
+    page_ids = [r.page_id for r in rows]
+    urls = [r.url for r in rows]
+    page_url = dict(session.execute(select(Page.id, Page.url).where(Page.id.in_(page_ids))).all())
+    aliases: dict[str, set[str]] = {u: set() for u in urls}
+    for pu, fu in session.execute(select(Page.url, Page.final_url).where(Page.final_url.in_(urls))):
+        aliases[fu].add(url_key(pu))
+    links: dict[int, list[tuple[str, str]]] = {}
+    for pid, kind, to_url in session.execute(
+        select(Link.page_id, Link.kind, Link.to_url)
+        .where(Link.page_id.in_(page_ids), Link.kind.in_(list(WEIGHTS)))
+        .order_by(Link.id)
+    ):
+        links.setdefault(pid, []).append((kind, to_url))
+    out: dict[int, Facts] = {}
+    for r in rows:
+        own = aliases[r.url] | {url_key(r.url)}
+        if r.page_id in page_url:
+            own.add(url_key(page_url[r.page_id]))
+        lk = links.get(r.page_id, [])
+        if r.canonical_url and url_key(r.canonical_url) not in own:
+            lk = [*lk, ("canonical", r.canonical_url)]
+        out[r.id] = Facts(
+            url=r.url,
+            domain=r.domain,
+            published=r.published,
+            precision=r.date_precision,
+            first_seen=r.first_seen_at,
+            aliases=frozenset(own),
+            links=tuple(lk),
+        )
+    return out
+
+
+def _decide(session: Session, article_ids: Iterable[int]) -> None:
+    """Decide the direction of every pair touching the articles."""
+    ids = sorted(set(article_ids))
+    t = ReusePair.__table__
+    pairs = []
+    for i in range(0, len(ids), index.CHUNK):
+        chunk = ids[i : i + index.CHUNK]
+        pairs += session.execute(
+            select(t.c.id, t.c.a_id, t.c.b_id, t.c.containment_a, t.c.containment_b,
+                   t.c.source_id, t.c.copy_id, t.c.confidence, t.c.credited, t.c.signals)
+            .where(or_(t.c.a_id.in_(chunk), t.c.b_id.in_(chunk)))
+        ).all()  # fmt: skip
+    pairs = list({p.id: p for p in pairs}.values())
+    facts = _facts(session, {p.a_id for p in pairs} | {p.b_id for p in pairs})
+    for p in pairs:
+        if p.a_id not in facts or p.b_id not in facts:
+            continue
+        sig = direction_signals(facts[p.a_id], facts[p.b_id], p.containment_a, p.containment_b)
+        d = decide(sig)
+        side = {"x": p.a_id, "y": p.b_id}
+        source = side.get(d.source) if d.source else None
+        copy = (p.b_id if source == p.a_id else p.a_id) if source else None
+        signals = [[s.name, side[s.favours], s.weight] for s in d.signals]
+        values = {"source_id": source, "copy_id": copy, "confidence": d.confidence,
+                  "credited": d.credited, "signals": signals}  # fmt: skip
+        if any(getattr(p, k) != v for k, v in values.items()):
+            session.execute(update(t).where(t.c.id == p.id).values(**values))
+
+
+def _component(session: Session, seeds: Iterable[int]) -> tuple[set[int], list]:
+    """Articles connected to the seeds through pairs, and those pairs."""
+    t = ReusePair.__table__
+    nodes = set(seeds)
+    frontier = sorted(nodes)
+    pairs: dict[int, object] = {}
+    while frontier and len(nodes) < MAX_COMPONENT:
+        new: set[int] = set()
+        for i in range(0, len(frontier), index.CHUNK):
+            chunk = frontier[i : i + index.CHUNK]
+            for r in session.execute(
+                select(t.c.id, t.c.a_id, t.c.b_id, t.c.source_id, t.c.copy_id, t.c.similarity,
+                       t.c.containment_a, t.c.containment_b, t.c.confidence, t.c.signals,
+                       t.c.passages)
+                .where(or_(t.c.a_id.in_(chunk), t.c.b_id.in_(chunk)))
+            ):  # fmt: skip
+                pairs[r.id] = r
+                new.update({r.a_id, r.b_id} - nodes)
+        nodes |= new
+        frontier = sorted(new)
+    return nodes, list(pairs.values())
+
+
+def _order_keys(session: Session, ids: Iterable[int]) -> dict[int, tuple]:
+    """Tie-break keys: earliest possible publication, first seen, URL (never row ids)."""
+    out: dict[int, tuple] = {}
+    far = datetime.max.isoformat()
+    ids = sorted(set(ids))
+    for i in range(0, len(ids), index.CHUNK):
+        for r in session.execute(
+            select(Article.id, Article.url, Article.published, Article.date_precision,
+                   Article.first_seen_at).where(Article.id.in_(ids[i : i + index.CHUNK]))
+        ):  # fmt: skip
+            lo = date_interval(r.published, r.date_precision)[0].isoformat() if r.published else far
+            seen = r.first_seen_at.isoformat() if r.first_seen_at else far
+            out[r.id] = (lo, seen, r.url)
+    return out
+
+
+def _rechain(session: Session, seeds: Iterable[int]) -> set[int]:
+    """Recompute direct sources and roots of the stories containing the seeds."""
+    nodes, rows = _component(session, seeds)
+    views = []
+    for r in rows:
+        if r.source_id is None:
+            continue
+        spans = tuple((p[0], p[1]) if r.copy_id == r.a_id else (p[2], p[3]) for p in r.passages)
+        contained = r.containment_a if r.copy_id == r.a_id else r.containment_b
+        views.append(PairView(r.source_id, r.copy_id, r.similarity, contained, r.confidence,
+                              credit_level(r.signals, r.source_id), spans))  # fmt: skip
+    result = chains(views, _order_keys(session, nodes))
+    t = ReuseProvenance.__table__
+    ids = sorted(nodes)
+    for i in range(0, len(ids), index.CHUNK):
+        session.execute(delete(t).where(t.c.article_id.in_(ids[i : i + index.CHUNK])))
+    if result:
+        session.execute(
+            t.insert(),
+            [{"article_id": a, "source_id": c.sources[0] if c.sources else None,
+              "sources": list(c.sources), "root_id": c.root, "depth": c.depth,
+              "confidence": round(c.confidence, 4)} for a, c in sorted(result.items())],
+        )  # fmt: skip
+    return nodes
+
+
+def _follow_urls(session: Session, ids: set[int]) -> list[str]:
+    """Credit and canonical targets of the articles' pages that we have not stored yet."""
+    if not ids:
+        return []
+    targets: set[str] = set()
+    facts = _facts(session, ids)
+    own = set().union(*(f.keys() for f in facts.values()))
+    for f in facts.values():
+        targets.update(u for k, u in f.links if k in FOLLOW_KINDS and url_key(u) not in own)
+    if not targets:
+        return []
+    stored = set(session.scalars(select(Page.url).where(Page.url.in_(sorted(targets)))))
+    stored |= set(session.scalars(select(Article.url).where(Article.url.in_(sorted(targets)))))
+    return sorted(targets - stored)
+
+
+def match_article(session: Session, article_id: int) -> MatchResult:
+    """Index one stored article and update reuse pairs, directions and chains.
+
+    Runs inside the caller's transaction (one per page) and does not commit.
+    """
+    result = MatchResult(article_id)
+    art = session.execute(select(Article.text_hash).where(Article.id == article_id)).one_or_none()
+    if art is None:
+        return result
+    docs = _load_docs(session, [article_id])
+    crossed = _index(session, docs[article_id], art.text_hash)
+    touched = {article_id} | _verify(session, article_id, cache=docs)
+    if crossed:
+        others = sorted(index.carriers(session, crossed) - {article_id})
+        result.rematched = len(others)
+        for other in others:
+            touched |= {other} | _verify(session, other)
+    if len(touched) == 1 and not _has_pairs(session, article_id):
+        return result
+    _decide(session, touched)
+    _rechain(session, touched)
+    result.pairs = _decisions(session, article_id)
+    involved = {article_id} | {p.other_id for p in result.pairs}
+    result.follow_urls = _follow_urls(session, involved)
+    return result
+
+
+def _has_pairs(session: Session, article_id: int) -> bool:
+    t = ReusePair.__table__
+    return (
+        session.execute(
+            select(t.c.id).where(or_(t.c.a_id == article_id, t.c.b_id == article_id)).limit(1)
+        ).first()
+        is not None
+    )
+
+
+def _decisions(session: Session, article_id: int) -> list[PairDecision]:
+    t = ReusePair.__table__
+    out = []
+    for p in session.execute(select(t).where(or_(t.c.a_id == article_id, t.c.b_id == article_id))):
+        other = p.b_id if p.a_id == article_id else p.a_id
+        role = "undecided" if p.source_id is None else (
+            "copy" if p.copy_id == article_id else "source")  # fmt: skip
+        url = session.scalar(select(Article.url).where(Article.id == other)) or ""
+        sigs = tuple(f"{s[0]}->{'self' if s[1] == article_id else 'other'}" for s in p.signals)
+        out.append(PairDecision(other, url, role, p.kind, p.similarity, p.confidence, sigs))
+    return sorted(out, key=lambda d: d.other_url)
+
+
+def _clear(session: Session) -> None:
+    for model in (ReuseProvenance, ReusePair, ReuseDocument, ReusePosting, ReuseOutletHash):
+        session.execute(delete(model.__table__))
+
+
+def rebuild(engine: Engine, progress: Progress | None = None, batch: int = 500) -> dict[str, int]:
+    """Recompute the index, pairs, directions and chains of the whole database."""
+    with Session(engine) as s, s.begin():
+        _clear(s)
+        ids = list(s.scalars(select(Article.id).order_by(Article.id)))
+    total = len(ids)
+    for step in ("index", "verify"):
+        for i in range(0, total, batch):
+            chunk = ids[i : i + batch]
+            with Session(engine) as s, s.begin():
+                if step == "index":
+                    q = select(Article.id, Article.text_hash).where(Article.id.in_(chunk))
+                    text_hash = dict(s.execute(q).all())
+                    for doc in _load_docs(s, chunk).values():
+                        fps = [h for _, h in doc.fps]
+                        index.add_document(s, doc.id, doc.outlet_id, text_hash[doc.id], fps, False)
+                else:
+                    for aid in chunk:
+                        _verify(s, aid, only_greater=True)
+            if progress:
+                progress(step, min(i + batch, total), total)
+    with Session(engine) as s, s.begin():
+        t = ReusePair.__table__
+        paired = sorted(set(s.scalars(select(t.c.a_id))) | set(s.scalars(select(t.c.b_id))))
+    for i in range(0, len(paired), batch):
+        with Session(engine) as s, s.begin():
+            _decide(s, paired[i : i + batch])
+    done: set[int] = set()
+    with Session(engine) as s, s.begin():
+        for aid in paired:
+            if aid not in done:
+                done |= _rechain(s, [aid])
+        n_pairs = s.scalar(select(func.count()).select_from(ReusePair)) or 0
+    if progress:
+        progress("chains", len(paired), len(paired))
+    return {"articles": total, "pairs": n_pairs, "paired_articles": len(paired)}
+
+
+def match_pending(engine: Engine, progress: Progress | None = None) -> int:
+    """Match articles that are not indexed, or whose text changed since; return how many."""
+    with Session(engine) as s:
+        d = ReuseDocument.__table__
+        rows = s.execute(
+            select(Article.id)
+            .outerjoin(d, d.c.article_id == Article.id)
+            .where(or_(d.c.article_id.is_(None), d.c.text_hash != Article.text_hash,
+                       d.c.matched_at.is_(None)))
+            .order_by(Article.id)
+        ).scalars().all()  # fmt: skip
+    for n, aid in enumerate(rows, 1):
+        with Session(engine) as s, s.begin():
+            match_article(s, aid)
+        if progress:
+            progress("match", n, len(rows))
+    return len(rows)

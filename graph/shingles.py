@@ -1,0 +1,115 @@
+"""Words, word shingles and winnowed fingerprints: the pure text side of reuse detection.
+
+Texts are compared as sequences of case-folded word tokens, so punctuation, quotes,
+whitespace and markup differences between templates do not matter. Each token keeps
+its character span in the original text, so evidence can point into ``articles.text``.
+
+A shingle is ``SHINGLE`` consecutive tokens, hashed with blake2b to a signed 64-bit
+integer: stable across processes and machines (Python's ``hash()`` is salted), and it
+fits a BIGINT column. Winnowing (Schleimer, Wilkerson and Aiken 2003, as in MOSS)
+keeps the minimum hash of every window of ``WINDOW`` shingles: about 2/(WINDOW+1) of
+the shingles, and any shared run of at least ``WINDOW + SHINGLE - 1`` words is
+guaranteed to share a fingerprint. Those fingerprints go into the inverted index.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from hashlib import blake2b
+
+__all__ = [
+    "SHINGLE",
+    "WINDOW",
+    "Tokens",
+    "fingerprints",
+    "shingle_hashes",
+    "stable_hash",
+    "tokenize",
+    "winnow",
+]
+
+SHINGLE = 5  # words per shingle, as passim: long enough to be rare, short enough for edits
+WINDOW = 12  # winnowing window: ~15% of shingles kept, 16-word matches always seen
+
+_WORD = re.compile(r"\w+")
+
+
+@dataclass(frozen=True, slots=True)
+class Tokens:
+    """Word tokens of a text with their character spans."""
+
+    words: list[str]
+    starts: list[int]
+    ends: list[int]
+
+    def __len__(self) -> int:
+        return len(self.words)
+
+
+def tokenize(text: str) -> Tokens:
+    """Case-folded word tokens with character offsets into ``text``.
+
+    >>> tokenize("Hello, World!").words
+    ['hello', 'world']
+    """
+    words: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    for m in _WORD.finditer(text):
+        word = m.group().casefold()
+        if not word.isascii():
+            word = unicodedata.normalize("NFKC", word)
+        words.append(word)
+        starts.append(m.start())
+        ends.append(m.end())
+    return Tokens(words, starts, ends)
+
+
+def stable_hash(value: str) -> int:
+    """A signed 64-bit hash that is the same in every process.
+
+    >>> stable_hash("a b c d e") == stable_hash("a b c d e")
+    True
+    """
+    digest = blake2b(value.encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+def shingle_hashes(words: list[str], size: int = SHINGLE) -> list[int]:
+    """Hash of every run of ``size`` words; position i covers words i .. i+size-1."""
+    if len(words) < size:
+        return [stable_hash(" ".join(words))] if words else []
+    return [stable_hash(" ".join(words[i : i + size])) for i in range(len(words) - size + 1)]
+
+
+def winnow(hashes: list[int], window: int = WINDOW) -> list[tuple[int, int]]:
+    """(position, hash) selected by winnowing: the rightmost minimum of each window.
+
+    >>> winnow([5, 3, 4, 1, 2], window=2)
+    [(1, 3), (3, 1)]
+    """
+    if not hashes:
+        return []
+    if len(hashes) <= window:
+        m = min(hashes)
+        pos = len(hashes) - 1 - hashes[::-1].index(m)
+        return [(pos, m)]
+    selected: list[tuple[int, int]] = []
+    last = -1
+    for start in range(len(hashes) - window + 1):
+        chunk = hashes[start : start + window]
+        m = min(chunk)
+        pos = start + window - 1 - chunk[::-1].index(m)
+        if pos != last:
+            selected.append((pos, m))
+            last = pos
+    return selected
+
+
+def fingerprints(text: str) -> tuple[Tokens, list[int], list[tuple[int, int]]]:
+    """Tokens, all shingle hashes and the winnowed (position, hash) fingerprints."""
+    tokens = tokenize(text)
+    hashes = shingle_hashes(tokens.words)
+    return tokens, hashes, winnow(hashes)
