@@ -13,7 +13,6 @@ CREDIT_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     for label, pattern in (
         ("first_appeared", r"\b(first|originally)\s+(appeared|published|ran|posted|aired)\b"),
         ("first_appeared", r"\b(was|were)\s+(first\s+)?(published|posted)\s+(on|at|in|by)\b"),
-        ("originally_published", r"\boriginally\s+(published|posted|appeared|ran)\b"),
         ("republished", r"\b(re-?published|reprinted|re-?posted|cross-?posted|syndicated)\s+"
                         r"(here\s+)?(with\s+(the\s+)?(kind\s+)?permission\s+)?(from|of|by|with)\b"),
         ("republished", r"\bwith\s+(the\s+)?(kind\s+)?permission\s+(of|from)\b"),

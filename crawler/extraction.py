@@ -6,8 +6,10 @@ worker processes (see ``crawler.extractor``) while the crawl process only does I
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from urllib.parse import urljoin
@@ -77,24 +79,40 @@ def decode_html(body: bytes, content_type: str | None) -> tuple[str, str]:
     """Decode an HTML body: HTTP header, then BOM, then ``<meta charset>`` (w3lib's order).
 
     Servers lie: a cp1251 page sent as ``utf-8``, latin-1 declared as utf-8. When the
-    chosen charset leaves replacement characters, we try the page's own declaration and
-    then charset detection, and keep the first strict decode that succeeds.
+    chosen charset leaves replacement characters we try, in order, the page's own
+    declaration, windows-1252 (what browsers assume for broken "utf-8" in Western text)
+    when the result reads as Western text, and charset detection; the first strict
+    decode that works wins.
     """
     encoding, text = html_to_unicode(content_type, body)
     if "\ufffd" not in text:
         return text, encoding
-    candidates = [html_body_declared_encoding(body)]
-    best = from_bytes(body[:200_000]).best()
-    if best is not None:
-        candidates.append(best.encoding)
-    for candidate in candidates:
-        if not candidate or candidate == encoding:
-            continue
+    for candidate in _fallback_encodings(body, encoding):
         try:
             return body.decode(candidate), candidate
         except (LookupError, UnicodeDecodeError):
             continue
     return text, encoding
+
+
+def _fallback_encodings(body: bytes, failed: str) -> Iterator[str]:
+    declared = html_body_declared_encoding(body)
+    if declared and _codec(declared) not in (None, _codec(failed)):
+        yield declared
+    western = body.decode("cp1252", errors="replace")
+    letters = [c for c in western if c.isalpha()]
+    if letters and sum(ord(c) > 127 for c in letters) / len(letters) < 0.1:
+        yield "cp1252"
+    best = from_bytes(body[:200_000]).best()
+    if best is not None:
+        yield best.encoding
+
+
+def _codec(name: str) -> str | None:
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        return None
 
 
 def _first(tree: HtmlElement, xpath: str) -> str | None:

@@ -60,7 +60,10 @@ PLATFORM_DOMAINS = frozenset(
 
 # No Public Suffix List download at run time: the crawler must work offline, so we use
 # the snapshot tldextract ships. Unlisted suffixes (``*.test``) fall back to two labels.
-_extract = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+# Private suffixes count (blogspot.com, wordpress.com): each blog there is its own outlet.
+_extract = tldextract.TLDExtract(
+    suffix_list_urls=(), cache_dir=None, include_psl_private_domains=True
+)
 
 
 def host_of(url: str) -> str:
@@ -112,7 +115,8 @@ def normalize_url(url: str) -> str:
     document has one key however it was linked.
     """
     url = url.strip()
-    url = url_query_cleaner(url, NOISE_PARAMS, remove=True, unique=False, keep_fragments=False)
+    noise = [k for k, _ in parse_qsl(urlsplit(url).query, True) if k.lower() in NOISE_PARAMS]
+    url = url_query_cleaner(url, noise, remove=True, unique=False, keep_fragments=False)
     url = canonicalize_url(url)
     parts = urlsplit(url)
     netloc = parts.netloc
