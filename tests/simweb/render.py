@@ -1,0 +1,481 @@
+"""HTML, RSS, sitemap and robots.txt rendering: one parametric template per outlet.
+
+Pages are deliberately heavy like real news sites: inline CSS and scripts, a mega menu,
+sidebars of related stories, share buttons, a comments thread and a long footer.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from datetime import datetime, timedelta
+from email.utils import format_datetime
+from functools import lru_cache
+from html import escape
+from typing import TYPE_CHECKING
+
+from .model import Art, Outlet
+from .text import Writer, handle
+
+if TYPE_CHECKING:
+    from .web import SimWeb
+
+MONTHS = "January February March April May June July August September October November December"
+EN_M = MONTHS.split()
+DE_M = [
+    "Januar",
+    "Februar",
+    "März",
+    "April",
+    "Mai",
+    "Juni",
+    "Juli",
+    "August",
+    "September",
+    "Oktober",
+    "November",
+    "Dezember",
+]
+RU_M = [
+    "января",
+    "февраля",
+    "марта",
+    "апреля",
+    "мая",
+    "июня",
+    "июля",
+    "августа",
+    "сентября",
+    "октября",
+    "ноября",
+    "декабря",
+]
+
+
+def e(s: str) -> str:
+    return escape(s, quote=True)
+
+
+def iso(dt: datetime, date_only: bool = False) -> str:
+    return dt.date().isoformat() if date_only else dt.isoformat()
+
+
+def visible_date(dt: datetime, fmt: str, date_only: bool) -> str:
+    """The date as the outlet prints it."""
+    d, m, y = dt.day, dt.month, dt.year
+    hm = f"{dt.hour:02d}:{dt.minute:02d}"
+    h12 = f"{(dt.hour % 12) or 12}:{dt.minute:02d} {'am' if dt.hour < 12 else 'pm'}"
+    if fmt in ("long_us", "long_us_time"):
+        s = f"{EN_M[m - 1]} {d}, {y}"
+        return s if date_only or fmt == "long_us" else f"{s} at {h12}"
+    if fmt == "iso":
+        return iso(dt, date_only)
+    if fmt == "dmy_dots":
+        s = f"{d:02d}.{m:02d}.{y}"
+        return s if date_only else f"{s} {hm}"
+    if fmt in ("dmy_long", "dmy_long_time"):
+        s = f"{d} {EN_M[m - 1]} {y}"
+        if date_only or fmt == "dmy_long":
+            return s
+        off = dt.strftime("%z")
+        return f"{s}, {hm} (UTC{off[:3]}:{off[3:]})"
+    if fmt == "de":
+        s = f"{d}. {DE_M[m - 1]} {y}"
+        return s if date_only else f"{s}, {hm} Uhr"
+    if fmt == "ru":
+        s = f"{d} {RU_M[m - 1]} {y}"
+        return s if date_only else f"{s}, {hm}"
+    return ""
+
+
+@lru_cache(maxsize=256)
+def outlet_css(o_domain: str, px: str, variant: int) -> str:
+    """A large, outlet-specific inline stylesheet (20-40 KB)."""
+    rng = random.Random(f"css:{o_domain}")
+    props = [
+        "margin",
+        "padding",
+        "color",
+        "background",
+        "font-size",
+        "line-height",
+        "border",
+        "display",
+        "flex",
+        "grid-template-columns",
+        "letter-spacing",
+        "transition",
+        "box-shadow",
+        "z-index",
+    ]
+    parts = [f":root{{--{px}-accent:#{rng.randrange(0x1000000):06x};--{px}-gap:{variant + 8}px}}"]
+    for i in range(rng.randint(260, 520)):
+        sel = f".{px}-{rng.choice(['c', 'w', 'm', 'u', 'x'])}{i}"
+        if i % 7 == 0:
+            sel += f" > .{px}-item:hover"
+        decl = ";".join(
+            f"{p}:{rng.randint(0, 40)}px"
+            if p in ("margin", "padding", "font-size")
+            else f"{p}:#{rng.randrange(0x1000000):06x}"
+            if p in ("color", "background")
+            else f"{p}:var(--{px}-gap)"
+            for p in rng.sample(props, rng.randint(2, 5))
+        )
+        parts.append(f"{sel}{{{decl}}}")
+        if i % 60 == 0:
+            parts.append(f"@media (max-width:{rng.choice([480, 640, 768, 1024])}px){{")
+            parts.append(f".{px}-side{{display:none}}.{px}-main{{width:100%}}}}")
+    return "\n".join(parts)
+
+
+@lru_cache(maxsize=256)
+def outlet_script(o_domain: str, name: str) -> str:
+    """An outlet-wide analytics and ad bootstrap script (about 8 KB)."""
+    rng = random.Random(f"js:{o_domain}")
+    slots = {
+        f"slot_{i}": {"sizes": [[300, 250], [728, 90]], "id": f"div-gpt-{rng.randrange(10**8)}"}
+        for i in range(30)
+    }
+    cfg = {
+        "site": name,
+        "domain": o_domain,
+        "ads": slots,
+        "consent": {"v": 2, "vendors": [rng.randrange(1000) for _ in range(120)]},
+    }
+    return (
+        "window.dataLayer=window.dataLayer||[];function gtag(){dataLayer.push(arguments)}"
+        f"gtag('js',new Date());gtag('config','G-{rng.randrange(10**9)}');"
+        f"window.__SITE_CONFIG__={json.dumps(cfg, separators=(',', ':'))};"
+        "(function(w,d){var s=d.createElement('script');s.async=1;"
+        "s.src='/static/ads.js';d.head.appendChild(s);})(window,document);"
+    )
+
+
+def _nav(o: Outlet) -> str:
+    items = []
+    for s in o.sections:
+        sub = "".join(
+            f'<li class="{o.px}-sub"><a href="/#{s.lower()}-{k}">{e(s)} {k}</a></li>'
+            for k in ("latest", "analysis", "opinion", "video", "explainers", "archive")
+        )
+        items.append(
+            f'<li class="{o.px}-item"><a href="/#{s.lower()}">{e(s)}</a><ul>{sub}</ul></li>'
+        )
+    return (
+        f'<nav class="{o.px}-nav" role="navigation"><ul class="{o.px}-menu">'
+        f'<li class="{o.px}-item"><a href="/">Home</a></li>{"".join(items)}'
+        f'<li class="{o.px}-item"><a href="/about">About</a></li></ul></nav>'
+    )
+
+
+def _blogroll(web: SimWeb, o: Outlet) -> str:
+    links = []
+    for i, p in enumerate(web.partners[o.domain]):
+        href = f"http://{p.domain}/" if p.bare_redirect and i % 2 == 0 else p.home
+        links.append(f'<li><a href="{href}" rel="noopener">{e(p.name)}</a></li>')
+    return f'<div class="{o.px}-partners"><h4>Partner sites</h4><ul>{"".join(links)}</ul></div>'
+
+
+def _footer(web: SimWeb, o: Outlet) -> str:
+    cols = []
+    for s in o.sections:
+        cols.append(
+            f'<div class="{o.px}-fcol"><h5>{e(s)}</h5><ul>'
+            + "".join(f'<li><a href="/#{s.lower()}-{k}">{k}</a></li>' for k in range(1, 7))
+            + "</ul></div>"
+        )
+    return (
+        f'<footer class="{o.px}-footer"><div class="{o.px}-fcols">{"".join(cols)}</div>'
+        f"{_blogroll(web, o)}"
+        f'<p class="{o.px}-legal">&copy; {web.now.year} {e(o.name)}. All rights reserved. '
+        f'<a href="/about">About us</a> &middot; <a href="{o.feed_path}">RSS</a> &middot; '
+        f'<a href="mailto:tips@{o.domain}">Send a tip</a></p>'
+        f'<p class="{o.px}-outletwide">{e(o.boilerplate[0])}</p></footer>'
+    )
+
+
+def _head(web: SimWeb, o: Outlet, title: str, extra: str, lang: str) -> str:
+    return (
+        f'<!DOCTYPE html>\n<html lang="{lang}"><head><meta charset="utf-8">'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{e(title)}</title>"
+        f'<link rel="alternate" type="application/rss+xml" title="{e(o.name)} RSS" '
+        f'href="{o.feed}">{extra}'
+        f"<style>{outlet_css(o.domain, o.px, o.variant)}</style>"
+        f"<script>{outlet_script(o.domain, o.name)}</script></head>"
+    )
+
+
+def _share(o: Outlet, url: str) -> str:
+    nets = ["facebook", "x", "telegram", "whatsapp", "reddit", "email", "vk", "linkedin"]
+    btns = "".join(
+        f'<button class="{o.px}-share-{n}" data-network="{n}" data-url="{e(url)}" '
+        f'aria-label="Share on {n}"><svg width="16" height="16"><use href="#i-{n}"/></svg>'
+        f"</button>"
+        for n in nets
+    )
+    return f'<div class="{o.px}-share">{btns}</div>'
+
+
+def _comments(web: SimWeb, art: Art) -> str:
+    rng = random.Random(f"comments:{web.seed}:{art.id}")
+    o = art.outlet
+    n = rng.choice([0, 2, 4, 6, 9, 12, 15, 20])
+    w = Writer(rng, art.event)
+    base = art.time
+    items = []
+    for k in range(n):
+        when = base + timedelta(minutes=rng.randint(20, 4000))
+        cid = rng.randrange(10**6)
+        items.append(
+            f'<li id="comment-{cid}" class="{o.px}-comment"><div class="{o.px}-cbody">'
+            f'<div class="{o.px}-cmeta"><img src="/avatars/{cid % 97}.png" alt="" width="32">'
+            f'<b class="{o.px}-cauthor">{e(handle(rng))}</b> '
+            + (f'<span class="{o.px}-cwhen">{when:%Y-%m-%d %H:%M}</span>' if art.published else "")
+            + "</div>"
+            f'<div class="{o.px}-ctext"><p>{e(w.comment())}</p></div>'
+            f'<div class="{o.px}-cactions"><a href="#comment-{cid}">Reply</a> '
+            f'<span class="{o.px}-likes">{rng.randint(0, 99)} likes</span></div></div></li>'
+        )
+        if k % 4 == 3:
+            items.append(f'<li class="{o.px}-comment-more"><span>Load replies</span></li>')
+    return (
+        f'<section id="comments" class="{o.px}-comments"><h3>{n} Comments</h3>'
+        f'<ol class="{o.px}-comment-list">{"".join(items)}</ol>'
+        f'<form class="{o.px}-comment-form"><textarea name="c"></textarea>'
+        f'<button type="button">Post comment</button></form></section>'
+    )
+
+
+def _related(art: Art) -> str:
+    o = art.outlet
+    li = "".join(
+        f'<li class="{o.px}-rel"><a href="{r.url}">{e(r.title)}</a>'
+        f'<span class="{o.px}-rel-section">{e(r.section)}</span></li>'
+        for r in art.related
+    )
+    return f'<aside class="{o.px}-side"><h3>Related stories</h3><ul>{li}</ul></aside>'
+
+
+def _meta(art: Art) -> str:
+    o, dt = art.outlet, art.published
+    date_only = art.precision == "date"
+    tags = [f'<meta name="description" content="{e(art.dek)}">']
+    canon = art.meta_src.get("canonical", art.url)
+    tags.append(f'<link rel="canonical" href="{e(canon)}">')
+    if "og" in o.meta or "og:url" in art.meta_src:
+        tags += [
+            '<meta property="og:type" content="article">',
+            f'<meta property="og:title" content="{e(art.title)}">',
+            f'<meta property="og:site_name" content="{e(o.name)}">',
+            f'<meta property="og:url" content="{e(art.meta_src.get("og:url", art.url))}">',
+        ]
+    for name in ("syndication-source", "original-source"):
+        if name in art.meta_src:
+            tags.append(f'<meta name="{name}" content="{e(art.meta_src[name])}">')
+    if dt and "article_time" in o.meta:
+        tags.append(f'<meta property="article:published_time" content="{iso(dt, date_only)}">')
+    if "jsonld" in o.meta:
+        ld: dict = {
+            "@context": "https://schema.org",
+            "@type": "NewsArticle",
+            "headline": art.title,
+            "mainEntityOfPage": art.url,
+            "publisher": {"@type": "Organization", "name": o.name},
+        }
+        if art.author:
+            ld["author"] = {"@type": "Person", "name": art.author}
+        if dt:
+            ld["datePublished"] = iso(dt, date_only)
+        tags.append(
+            f'<script type="application/ld+json">{json.dumps(ld, ensure_ascii=False)}</script>'
+        )
+    return "".join(tags)
+
+
+def _body(art: Art) -> str:
+    o = art.outlet
+    top, *bottom = o.boilerplate
+    out = [f'<p class="{o.px}-support"><strong>{e(top)}</strong></p>']
+    c = art.credit
+    credit = ""
+    if c:
+        link = f'<a href="{e(c.href)}">{e(c.anchor)}</a>'
+        credit = "<p><em>" + e(c.text).replace("{a}", link) + "</em></p>"
+    if c and c.top:
+        out.append(credit)
+    out += [f"<p>{e(p)}</p>" for p in art.paragraphs]
+    if c and not c.top:
+        out.append(credit)
+    for s in bottom:
+        if "newsletter" in s or "inbox" in s or "digest" in s:
+            out.append(
+                f'<div class="{o.px}-newsletter"><p>{e(s)}</p><form><input type="email" '
+                f'placeholder="you@example.test"><button type="button">Subscribe</button>'
+                f"</form></div>"
+            )
+        else:
+            out.append(f"<p>{e(s)}</p>")
+    return "".join(out)
+
+
+def _byline(art: Art) -> str:
+    o, dt = art.outlet, art.published
+    parts = []
+    if art.author:
+        by = {"de": "Von", "ru": "Автор:"}.get(art.lang, "By")
+        parts.append(
+            f'<span class="{o.px}-author">{by} <a rel="author" href="/about#staff">'
+            f"{e(art.author)}</a></span>"
+        )
+    if dt and o.date_fmt != "none":
+        vis = visible_date(dt, o.date_fmt, art.precision == "date")
+        if "time_tag" in o.meta:
+            vis = f'<time datetime="{iso(dt, art.precision == "date")}">{vis}</time>'
+        parts.append(f'<span class="{o.px}-date">{vis}</span>')
+    return f'<div class="{o.px}-byline">{" | ".join(parts)}</div>'
+
+
+def article_html(web: SimWeb, art: Art) -> bytes:
+    """The full article page."""
+    o = art.outlet
+    state = {
+        "id": art.id,
+        "section": art.section,
+        "tags": art.tags,
+        "words": sum(len(p.split()) for p in art.paragraphs),
+        "paywall": False,
+        "story": art.id % 97,
+    }
+    head = _head(web, o, f"{art.title} | {o.name}", _meta(art), art.lang)
+    title = f'<h1 class="{o.px}-headline">{e(art.title)}</h1>'
+    dek = f'<p class="{o.px}-dek">{e(art.dek)}</p>'
+    more = (
+        f'<p class="{o.px}-more">MORE: <a href="/#{art.section.lower()}">{e(art.section)}</a></p>'
+    )
+    body = f'<div class="{o.px}-body">{_body(art)}</div>'
+    tags = "".join(f'<a class="{o.px}-tag" href="/#tag-{t}">{e(t)}</a>' for t in art.tags)
+    main = f"{title}{dek}{_byline(art)}{more}{_share(o, art.url)}{body}<div>{tags}</div>"
+    main += _share(o, art.url) + _comments(web, art)
+    masthead = (
+        f'<header class="{o.px}-masthead"><a class="{o.px}-logo" href="/">{e(o.name)}</a>'
+        f"{_nav(o)}</header>"
+    )
+    script = f"<script>window.__ARTICLE__={json.dumps(state)};</script>"
+    v = o.variant
+    if v == 0:
+        page = (
+            f'<body class="single post-{art.id}"><div id="page" class="site">{masthead}'
+            f'<div id="content" class="site-content"><main id="main" class="site-main">'
+            f'<article id="post-{art.id}" class="post type-post">{main}</article></main>'
+            f"{_related(art)}</div>{_footer(web, o)}</div>{script}</body></html>"
+        )
+    elif v == 1:
+        page = (
+            f'<body class="{o.px}-body-wrap"><div class="{o.px}-topbar">Breaking news '
+            f'alerts</div>{masthead}<main class="{o.px}-main"><div class="{o.px}-grid">'
+            f'<div id="story-body" class="{o.px}-story">{main}</div>{_related(art)}</div>'
+            f"</main>{_footer(web, o)}{script}</body></html>"
+        )
+    elif v == 2:
+        page = (
+            f'<body><table width="100%" class="{o.px}-layout"><tr><td colspan="2">{masthead}'
+            f'</td></tr><tr><td class="{o.px}-content" valign="top"><div class="{o.px}-article">'
+            f'{main}</div></td><td class="{o.px}-rightcol" valign="top">{_related(art)}</td>'
+            f'</tr><tr><td colspan="2">{_footer(web, o)}</td></tr></table>{script}</body></html>'
+        )
+    else:
+        page = (
+            f'<body><div id="__next"><div class="css-{o.px}1x">{masthead}<div class="css-'
+            f'{o.px}2y"><section data-component="article" class="css-{o.px}3z">{main}'
+            f"</section>{_related(art)}</div>{_footer(web, o)}</div></div>{script}</body></html>"
+        )
+    return (head + page).encode("utf-8")
+
+
+def home_html(web: SimWeb, o: Outlet, page: int, arts: list[Art], pages: int) -> bytes:
+    """A listing page: newest first, with a link to older posts."""
+    items = []
+    for a in arts:
+        when = (
+            visible_date(a.published, o.date_fmt, a.precision == "date")
+            if a.published and o.date_fmt != "none"
+            else ""
+        )
+        items.append(
+            f'<li class="{o.px}-teaser"><h2><a href="{a.url}">{e(a.title)}</a></h2>'
+            f"<p>{e(a.dek)}</p><span>{when}</span></li>"
+        )
+    nxt = ""
+    if page < pages:
+        href = f"/page/{page + 1}" if o.page_style == "path" else f"/?page={page + 1}"
+        nxt = f'<a class="{o.px}-next" rel="next" href="{href}">Older posts</a>'
+    head = _head(web, o, o.name if page == 1 else f"{o.name} - Page {page}", "", o.lang)
+    masthead = f'<header class="{o.px}-masthead"><a href="/">{e(o.name)}</a>{_nav(o)}</header>'
+    return (
+        head + f'<body>{masthead}<main><ul class="{o.px}-river">{"".join(items)}</ul>{nxt}'
+        f"</main>{_footer(web, o)}</body></html>"
+    ).encode("utf-8")
+
+
+def about_html(web: SimWeb, o: Outlet) -> bytes:
+    """A short about page (not an article)."""
+    staff = "".join(f"<li>{e(s)}</li>" for s in o.staff)
+    head = _head(web, o, f"About {o.name}", "", o.lang)
+    return (
+        head + f'<body><main><h1>About {e(o.name)}</h1><ul id="staff">{staff}</ul></main>'
+        f"{_footer(web, o)}</body></html>"
+    ).encode("utf-8")
+
+
+def rfc822(dt: datetime) -> str:
+    return format_datetime(dt)
+
+
+def feed_xml(web: SimWeb, o: Outlet, arts: list[Art]) -> bytes:
+    """RSS 2.0 with the newest items."""
+    items = []
+    for a in arts:
+        date = f"<pubDate>{rfc822(a.published)}</pubDate>" if a.published else ""
+        items.append(
+            f"<item><title>{e(a.title)}</title><link>{e(a.url)}</link>"
+            f'<guid isPermaLink="true">{e(a.url)}</guid>{date}'
+            f"<description>{e(a.dek)}</description></item>"
+        )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0"><channel>'
+        f"<title>{e(o.name)}</title><link>{o.home}</link><description>Latest from "
+        f"{e(o.name)}</description><language>{o.lang}</language>"
+        f"<lastBuildDate>{rfc822(web.now)}</lastBuildDate>{''.join(items)}</channel></rss>\n"
+    ).encode()
+
+
+def sitemap_xml(arts: list[Art]) -> bytes:
+    """A urlset sitemap."""
+    rows = []
+    for a in arts:
+        mod = f"<lastmod>{iso(a.published, True)}</lastmod>" if a.published else ""
+        rows.append(f"<url><loc>{e(a.url)}</loc>{mod}</url>")
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        + "".join(rows)
+        + "</urlset>\n"
+    ).encode("utf-8")
+
+
+def sitemap_index_xml(urls: list[str]) -> bytes:
+    """A sitemap index pointing to child sitemaps."""
+    rows = "".join(f"<sitemap><loc>{e(u)}</loc></sitemap>" for u in urls)
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<sitemapindex '
+        f'xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{rows}</sitemapindex>\n'
+    ).encode()
+
+
+def robots_txt(o: Outlet) -> bytes:
+    """robots.txt with an optional Disallow and the Sitemap line."""
+    lines = ["User-agent: *"]
+    lines.append(f"Disallow: {o.disallow}" if o.disallow else "Disallow:")
+    lines += ["", f"Sitemap: {o.sitemap}", ""]
+    return "\n".join(lines).encode("ascii")

@@ -1,0 +1,639 @@
+"""Deterministic news prose: events with named entities, headlines, paragraphs, comments.
+
+A small template grammar over a large vocabulary. Most slots are filled with
+event-specific entities or numbers, so two articles about different events almost never
+share a run of eight words; articles about the same event avoid it with a shared n-gram
+registry (see ``Writer.avoid``).
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from dataclasses import dataclass, field
+
+W = str.split
+
+FIRST = W(
+    "Anna Boris Clara Dmitri Elena Farid Greta Hassan Irina Jonas Karim Lena Marco Nadia "
+    "Oskar Priya Rafael Sofia Tomas Ursula Viktor Wanda Yusuf Zara Aleksei Beatrix Cyrus "
+    "Dagny Emil Fatima Gideon Hilde Ivo Jasmin Kasimir Leila Matteo Nora Orlando Petra "
+    "Quentin Rosa Stefan Tamsin Umar Vera Wilhelm Xenia Yara Zoltan Agnes Bruno Celine "
+    "Desmond Esther Felix Gloria Henrik Ingrid Julian Katya Lorenz Mirela Nikolai Olga Pavel "
+    "Rhea Samir Teodor Valentina Wendell Adaeze Bogdan Chiara Dario Elif Fenna Gustav"
+)
+LAST = W(
+    "Kovacs Brandt Okafor Petrov Lindqvist Haddad Moreau Santos Novak Weber Ivanova Kaur "
+    "Fischer Duarte Jansen Morozov Castellan Abara Richter Solberg Vukovic Marchetti Oyelaran "
+    "Halvorsen Demir Kowalczyk Eriksen Barzani Toivonen Laskaris Mendoza Okonkwo Varga "
+    "Steiner Quispe Nakamura Aldana Brennan Carvalho Dobrev Esposito Falkner Grigoryan "
+    "Hartmann Ilunga Jovanovic Karlsson Lemaire Mbeki Nordin Orlov Pacheco Rasmussen "
+    "Sorensen Tanaka Ulyanov Vasquez Wojcik Yilmaz Zielinski Achterberg Bellweather Corriveau "
+    "Dunmore Ekwueme Fairbrother Gallardo Hennessy Ishikawa Juncker Kalnins Lindgren Mateescu"
+)
+PLACES = W(
+    "Varnsk Kestrava Port-Elsin Mirogorod Tallheim Ostravel Belgrast Duvna Ravensholm "
+    "Sarkand Velmora Ashcombe Norvik Teregrad Lindau-Ost Castellmar Brevik Zolnitsa "
+    "Harrowgate Pelmont Quarrow Istrela Morvane Sudbrook Gallowmere Ketterby Vostrava "
+    "Marlinford Dravosk Westerholm Caldera Bryn-Ardan Solvast Tiverton-Reach Ambrosk"
+)
+COUNTRIES = W(
+    "Veldoria Marovia Ostrelia Karvania Lusenia Tharsia Borovia Elgaria Quessland Nordmark "
+    "Zavaria Istria Cordavia Montessa Pelagia Rusovia Dalmaris Servania Ulmstadt Kyrenia"
+)
+ORG_HEAD = W(
+    "Energy Grain Maritime Border Health Water Rail Aviation Mining Customs Finance Defence "
+    "Housing Port Telecom Forestry Fisheries Highway Pipeline Pension Election Veterans"
+)
+ORG_TAIL = W(
+    "Authority Commission Consortium Council Directorate Agency Board Institute Ministry "
+    "Tribunal Alliance Federation Union Office Bureau Inspectorate Fund Trust"
+)
+ROLES = [
+    "Minister",
+    "Deputy Minister",
+    "Governor",
+    "spokeswoman",
+    "spokesman",
+    "Senator",
+    "Mayor",
+    "General",
+    "Ambassador",
+    "Commissioner",
+    "Chief Inspector",
+    "Director",
+    "Prosecutor",
+    "Colonel",
+    "Chairwoman",
+    "Chairman",
+]
+EXPERTS = [
+    "analyst",
+    "economist",
+    "researcher",
+    "historian",
+    "former diplomat",
+    "union organiser",
+    "lawyer",
+    "retired officer",
+    "shipping broker",
+    "local councillor",
+    "energy consultant",
+    "professor",
+]
+TOPIC_N = W(
+    "pipeline tariff ceasefire convoy reactor harbour airstrike refinery treaty referendum "
+    "subsidy blockade corridor garrison audit dossier satellite tanker checkpoint embargo "
+    "dam bridge mine railway airport election strike protest curfew loan bond grain "
+    "vaccine hospital reservoir shipyard border smelter pension census budget landslide "
+    "wildfire flood quarantine merger lawsuit inquiry contract lease quota levy"
+)
+TOPIC_A = W(
+    "disputed delayed secret emergency cross-border offshore regional contested stalled "
+    "controversial federal provisional joint northern southern coastal military municipal "
+    "temporary multibillion overdue long-awaited unannounced botched revised leaked"
+)
+NOUNS = W(
+    "officials investigators residents lawmakers regulators diplomats engineers auditors "
+    "farmers contractors inspectors observers journalists prosecutors workers pensioners "
+    "traders bankers commanders negotiators volunteers shareholders villagers dockworkers "
+    "nurses teachers pilots miners fishermen students landlords tenants drivers judges "
+    "monitors suppliers creditors insurers economists activists veterans ministers mayors"
+)
+THINGS = W(
+    "documents figures records invoices satellite-images payments shipments permits "
+    "contracts emails transcripts maps receipts ledgers photographs warnings estimates "
+    "budgets schedules guarantees reserves deliveries inspections appeals complaints "
+    "subsidies licences licences tenders loans bonds quotas assurances minutes logs"
+)
+ADJ = W(
+    "sharp quiet sudden unusual broad careful bitter costly modest formal narrow public "
+    "detailed vague urgent fragile lengthy rare serious heated cautious partial fresh "
+    "growing renewed muted blunt explicit tentative sweeping routine unexpected limited "
+    "confidential clumsy thorough hasty repeated conflicting troubling striking bold"
+)
+SAY = W(
+    "said stated argued insisted warned claimed noted conceded suggested acknowledged "
+    "maintained countered added explained cautioned confirmed predicted complained"
+)
+VERB = W(
+    "blocked approved delayed rejected questioned reviewed expanded suspended challenged "
+    "defended funded halted revived downplayed overturned scrutinised postponed ordered "
+    "cancelled disclosed endorsed weakened tightened loosened audited contested examined "
+    "renegotiated restructured publicised criticised welcomed extended paused accelerated"
+)
+ADV = W(
+    "quietly openly repeatedly briefly formally privately abruptly reluctantly firmly "
+    "sharply partly largely promptly again eventually initially gradually visibly"
+)
+WHEN = [
+    "on Monday",
+    "on Tuesday",
+    "on Wednesday",
+    "on Thursday",
+    "on Friday",
+    "over the weekend",
+    "late last week",
+    "earlier this month",
+    "in recent days",
+    "on Sunday evening",
+    "overnight",
+    "last autumn",
+    "two years ago",
+    "within hours",
+    "by midnight",
+    "this spring",
+]
+UNITS = [
+    "million dollars",
+    "tonnes",
+    "kilometres",
+    "per cent",
+    "households",
+    "workers",
+    "barrels a day",
+    "million euros",
+    "hectares",
+    "vehicles",
+]
+LINK = W(
+    "However, Meanwhile, Still, Separately, Moreover, Yet Nonetheless, Instead, Later, "
+    "Earlier, Privately, Publicly, Critics Supporters"
+)
+
+EN_SENT = [
+    "{p} {say} {when} that the {ta} {tn} in {pl} was {verb} by the {org}.",
+    "The {org} {adv} {verb} the {tn} after {n1} in {pl} raised {adj} {concern}.",
+    "{acc} {p2}, {num} {unit} {hung} when the {tn} was {verb}.",
+    "{link} {n1} from {co} {adv} {verb} the {adj} {things} tied to the {tn}.",
+    "{p2} told {aud} that {n1} had {seen} {adj} {things} about the {tn}.",
+    "In {pl}, {n1} and {n2} {adv} {verb} a {plan} costing {num} {unit}.",
+    "{adj_c} {things} {suggest} that the {org} {verb} the {tn} {when}.",
+    "{p} {say} the {org} would {refuse} the {adj} {things} from {pl}.",
+    "It was the {ord} {occasion} {when2} that {n1} in {co} {verb} the {tn}.",
+    "A {expert} in {pl}, {x}, {say} the {tn} looked {adj} and {adj2}.",
+    "{x} {say} the {org} {adv} {verb} {num} {unit} without {adj} {things}.",
+    "{link} {co} {gov} {adv} {verb} {adj} {things} sent by {n1}.",
+    "No one at the {org} {verb} the {num} {unit} {cited} {p2} {when}.",
+    "The {tn} {row} has {adv} {split} {n1} and {n2} across {co}.",
+    "{n1_c} {say} the {ta} {tn} near {pl} left {num} {unit} {missing}.",
+    "{p2}, who {verb} the {adj} {things} {when2}, {say} more {n2} {follow}.",
+    "Asked if the {org} {verb} the {tn}, {p2} {say} {n1} were {adj}.",
+    "{by} {num} {unit} were {verb} and {n2} in {pl} felt {adj}.",
+    "{rec} {seen_by} {n1} show the {org} {verb} {num} {unit} {when2}.",
+    "{link} {p2} {adv} {verb} the {adj} {things} as {adj2} and {adj3}.",
+    "The {org} and {org2} {verb} {adj} {things} on the {tn} {when}.",
+    "{n1_c} in {pl} {say} the {ta} {tn} {adv} {verb} their {things}.",
+    "Why the {org} {verb} the {tn} {remains} {adj}, {n1} in {co} {say}.",
+    "{x}, a {expert}, {say} {adj} {things} from {pl} were {adv} {verb}.",
+]
+ACC = ["According to", "In the words of", "As estimated by", "Citing", "Per"]
+HUNG = W("hung-in-the-balance were-at-risk were-exposed were-involved were-at-stake were-frozen")
+CONCERN = W("concerns objections doubts questions alarms complaints fears")
+AUD = W("reporters journalists lawmakers investors colleagues broadcasters listeners")
+SEEN = W("seen obtained reviewed read circulated leaked examined")
+PLAN = W("plan scheme proposal programme package project deal")
+SUGGEST = W("suggest indicate imply show hint confirm")
+REFUSE = W("ignore dispute examine publish withhold release review")
+OCCASION = W("time occasion instance")
+GOV = W("government cabinet administration parliament regulator treasury")
+CITED = ["cited by", "quoted by", "mentioned by", "flagged by", "listed by"]
+ROW = W("dispute row controversy affair saga standoff")
+SPLIT = W("split divided polarised united galvanised alienated")
+MISSING = W("unaccounted-for unpaid stranded idle uninsured abandoned")
+FOLLOW = ["would follow", "could follow", "were expected", "would testify", "might resign"]
+BY = ["By midweek,", "By Friday,", "Within days,", "Since then,", "So far,", "By dawn,"]
+REC = W("Records Ledgers Emails Minutes Invoices Memos Files")
+SEEN_BY = ["seen by", "shared with", "obtained by", "leaked to", "reviewed by"]
+REMAINS = W("remains seems looks appears stays")
+TITLE = [
+    "{co} {verbt} {ta} {tn} as {org} faces {adjt} questions",
+    "{pn} {sayt} {tn} in {pl} was {verb}",
+    "{org} {verbt} {tn} after {num} {unit} go missing",
+    "Why the {ta} {tn} in {pl} matters for {co}",
+    "{ta_t} {tn} deal {verbt} amid {adjt} protests in {pl}",
+    "{pl} {tn}: what {n1} know so far",
+    "{co} and the {tn}: {adjt} {things} raise doubts",
+    "{pn} under pressure over {ta} {tn} in {pl}",
+]
+COMMENT = [
+    "{adjc} piece. The {tn} story in {pl} is {adj} and nobody in {co} is asking why.",
+    "I live near {pl} and the {n1} here are {adj}. The {org} never explains anything.",
+    "So {num} {unit} just vanish and the {org} shrugs? {adjc}.",
+    "Thanks for covering this. {n1} have {verb} the {tn} for years.",
+    "Does anyone have a link to the {adj} {things}? I would like to read them.",
+    "{adjc} reporting as always. Sharing this with my {n2}.",
+    "Not convinced. {p2} has {verb} every {tn} since {year}.",
+    "The comments about {pl} are spot on. {adjc} times for {co}.",
+    "Where are the {things}? Show us the {adj} {things} or stop speculating.",
+    "My cousin worked on the {tn} near {pl}. It was {adj} even then.",
+]
+ADJC = W("Excellent Solid Brilliant Worrying Strange Sad Interesting Great Depressing Telling")
+SYN = {
+    "said": "stated",
+    "warned": "cautioned",
+    "officials": "authorities",
+    "residents": "locals",
+    "documents": "papers",
+    "sharp": "steep",
+    "quietly": "discreetly",
+    "approved": "backed",
+    "rejected": "dismissed",
+    "questioned": "queried",
+    "unusual": "odd",
+    "careful": "cautious",
+    "costly": "expensive",
+    "lawmakers": "legislators",
+    "the": "the",
+}
+VERB_BASE = W(
+    "accept review fund block approve delay reject question expand suspend challenge defend "
+    "halt revive overturn scrutinise postpone cancel disclose endorse audit examine"
+)
+QUOTE_WHO = ["We", "This office", "The ministry", "Our team", "My department", "The cabinet"]
+QUOTE_ADV = ["not", "never", "soon", "gladly", "only", "certainly", "not even", "swiftly"]
+ORD = ["first", "second", "third", "fourth", "fifth"]
+
+DE_FIRST = W("Jürgen Katrin Lukas Sabine Matthias Ulrike Florian Heike Tobias Anja Stefan Britta")
+DE_LAST = W(
+    "Müller Schneider Hoffmann Wagner Becker Schulz Krüger Neumann Schwarz Zimmermann "
+    "Braun Hartmann Lange Werner Köhler Vogel"
+)
+DE_N = W(
+    "Pipeline Brücke Talsperre Klinik Werft Schiene Haushalt Vertrag Grenzübergang Hafen "
+    "Kraftwerk Deponie Umgehungsstraße Förderung Ausschreibung Reform"
+)
+DE_ADJ = W(
+    "umstrittene geplante verzögerte teure neue marode geheime regionale vorläufige überarbeitete"
+)
+DE_PEOPLE = W(
+    "Anwohner Abgeordnete Gutachter Landwirte Beamte Pendler Gewerkschafter Ärzte "
+    "Unternehmer Kritiker Ermittler Rentner"
+)
+DE_VERB = W(
+    "kritisierten begrüßten prüften blockierten forderten bestätigten bezweifelten "
+    "verschoben genehmigten stoppten"
+)
+DE_SENT = [
+    "{p} sagte am {tag}, die {adj} {tn} in {pl} sei vom {org} {part} worden.",
+    "Nach Angaben von {p2} stehen {num} Millionen Euro für die {tn} auf dem Spiel.",
+    "Die {people} in {pl} {verb} die {adj} {tn} in einer {adj2} Sitzung.",
+    "{p2} erklärte, der {org} habe {num} Seiten Unterlagen zur {tn} vorgelegt.",
+    "Im Landkreis {pl} {verb} {people} und {people2} die Pläne für die {tn}.",
+    "Ein Sprecher des {org} wollte die Zahlen von {p2} nicht kommentieren.",
+    "Bereits im {monat} hatten {people} aus {pl} vor der {adj} {tn} gewarnt.",
+    "Ob die {tn} bis {jahr} fertig wird, ist nach Einschätzung von {p2} offen.",
+    "Laut {org} betreffen die Änderungen rund {num} Haushalte in {pl}.",
+    "{people} {verb} am {tag} erneut, dass der {org} zu spät reagiert habe.",
+    "Die Opposition in {co} spricht von einer {adj} {tn} ohne klare Finanzierung.",
+    "Der {org} {verb} die Kritik und verwies auf {num} neue Gutachten.",
+]
+DE_TAG = W("Montag Dienstag Mittwoch Donnerstag Freitag Samstag Sonntag")
+DE_MONAT = W("Januar Februar März April Mai Juni Juli August September Oktober November")
+DE_PART = W("gestoppt genehmigt verschoben geprüft beschlossen blockiert")
+DE_TITLE = [
+    "{adj_t} {tn} in {pl}: {people} {verb} Pläne",
+    "{p2} verteidigt {tn} in {pl}",
+    "Streit um {tn}: {org} unter Druck",
+]
+
+RU_FIRST = W("Алексей Мария Сергей Ольга Дмитрий Наталья Игорь Екатерина Андрей Татьяна")
+RU_LAST = W("Иванов Смирнов Кузнецов Попов Соколов Лебедев Козлов Новиков Морозов Волков")
+RU_N = W("трубопровод мост порт завод бюджет договор аэропорт рудник водохранилище терминал")
+RU_ADJ = W("спорный новый отложенный секретный региональный дорогой временный крупный")
+RU_PEOPLE = W("жители депутаты эксперты чиновники фермеры рабочие аналитики пенсионеры")
+RU_VERB = W("раскритиковали одобрили заблокировали проверили поддержали отложили оспорили")
+RU_SENT = [
+    "{p} заявил в {den}, что {adj} {tn} в городе {pl} будет достроен к {god} году.",
+    "По словам {p2}, на кону стоят {num} миллионов рублей.",
+    "{people} города {pl} {verb} решение о строительстве, которое обойдётся в {num} млн.",
+    "Представители ведомства {org} отказались комментировать данные {p2}.",
+    "Ещё в {mes} {people} предупреждали, что {adj} {tn} вызовет споры.",
+    "Как сообщил {p2}, документы по проекту насчитывают {num} страниц.",
+    "{people} и {people2} {verb} планы властей на заседании в {den}.",
+    "В ведомстве {org} заявили, что изменения затронут около {num} семей в регионе {co}.",
+    "Оппозиция называет {tn} в городе {pl} примером бесхозяйственности.",
+    "Эксперты считают, что {adj} {tn} станет главной темой осени в регионе {co}.",
+]
+RU_DEN = W("понедельник вторник среду четверг пятницу субботу воскресенье")
+RU_MES = W("январе феврале марте апреле мае июне июле августе сентябре октябре")
+RU_TITLE = [
+    "{adj_t} {tn} в городе {pl}: {people} {verb} решение",
+    "{p2} прокомментировал ситуацию вокруг проекта в городе {pl}",
+]
+
+
+@dataclass
+class Event:
+    """A news event: what independent reports and copies share."""
+
+    key: str
+    lang: str
+    topic_n: str
+    topic_a: str
+    place: str
+    country: str
+    people: list[tuple[str, str]]  # (role, full name)
+    experts: list[tuple[str, str]]
+    orgs: list[str]
+    numbers: list[str]
+    quote: str
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+def make_event(
+    rng: random.Random, key: str, lang: str = "en", avoid: set[int] | None = None
+) -> Event:
+    """A fresh event with its own entities, numbers and one official quote."""
+    if lang == "de":
+        first, last = DE_FIRST, DE_LAST
+        orgs = [f"Landesamt für {rng.choice(DE_N)}", f"Zweckverband {rng.choice(PLACES)}"]
+        tn = rng.choice(DE_N)
+    elif lang == "ru":
+        first, last = RU_FIRST, RU_LAST
+        orgs = [f"Росрегион-{rng.randint(2, 99)}", f"Агентство {rng.choice(RU_LAST)}а"]
+        tn = rng.choice(RU_N)
+    else:
+        first, last = FIRST, LAST
+        orgs = [
+            f"{rng.choice(COUNTRIES)} {rng.choice(ORG_HEAD)} {rng.choice(ORG_TAIL)}",
+            f"{rng.choice(ORG_HEAD)} {rng.choice(ORG_TAIL)} of {rng.choice(PLACES)}",
+        ]
+        tn = rng.choice(TOPIC_N)
+    people = [(rng.choice(ROLES), f"{rng.choice(first)} {rng.choice(last)}") for _ in range(3)]
+    experts = [(rng.choice(EXPERTS), f"{rng.choice(first)} {rng.choice(last)}") for _ in range(2)]
+    numbers = [
+        str(rng.randint(12, 980)),
+        f"{rng.randint(2, 95)},{rng.randint(100, 999)}",
+        f"{rng.randint(1, 40)}.{rng.randint(1, 9)}",
+        str(rng.randint(1000, 9000)),
+    ]
+    role, name = people[0]
+    for _ in range(30):
+        quote = _quote(rng, lang, tn, role, name)
+        g = _grams(words_of(quote))
+        if avoid is None or avoid.isdisjoint(g):
+            break
+    if avoid is not None:
+        avoid |= g
+    return Event(
+        key=key,
+        lang=lang,
+        topic_n=tn,
+        topic_a=rng.choice(TOPIC_A)
+        if lang == "en"
+        else rng.choice(DE_ADJ if lang == "de" else RU_ADJ),
+        place=rng.choice(PLACES),
+        country=rng.choice(COUNTRIES),
+        people=people,
+        experts=experts,
+        orgs=orgs,
+        numbers=numbers,
+        quote=quote,
+    )
+
+
+def _quote(rng: random.Random, lang: str, tn: str, role: str, name: str) -> str:
+    if lang == "en":
+        return (
+            f"“{rng.choice(QUOTE_WHO)} will {rng.choice(QUOTE_ADV)} {rng.choice(VERB_BASE)} "
+            f"the {tn} {rng.choice(['without', 'before', 'until', 'after'])} a "
+            f"{rng.choice(ADJ)} {rng.choice(['audit', 'inquiry', 'vote', 'review', 'hearing'])} "
+            f"of the {rng.choice(ADJ)} "
+            f"{rng.choice(THINGS)} in {rng.choice(PLACES)},” "
+            f"{role} {name} said."
+        )
+    if lang == "de":
+        return f"„Die {tn} kommt erst nach einer {rng.choice(DE_ADJ)} Prüfung“, sagte {name}."
+    return f"«Мы не допустим срыва сроков, {rng.choice(RU_ADJ)} {tn} будет готов», — заявил {name}."
+
+
+def _grams(words: list[str], n: int = 8) -> set[int]:
+    return {hash(tuple(words[i : i + n])) for i in range(len(words) - n + 1)}
+
+
+def words_of(text: str) -> list[str]:
+    """Lower-cased word tokens, as used for the eight-word overlap rule."""
+    return re.findall(r"\w+", text.lower())
+
+
+class Writer:
+    """Writes text about one event with its own random stream."""
+
+    def __init__(self, rng: random.Random, ev: Event, avoid: set[int] | None = None) -> None:
+        self.rng = rng
+        self.ev = ev
+        self.avoid = avoid  # eight-gram hashes used by other articles: stay clear of them
+        self.local: set[int] = set()
+        self.tail: list[str] = []  # last seven words written, for grams across sentences
+
+    def commit(self) -> None:
+        """Register this writer's eight-grams so later articles avoid them."""
+        if self.avoid is not None:
+            self.avoid |= self.local
+        self.local = set()
+
+    # -- slot filling -------------------------------------------------------------------
+    def _slots(self) -> dict[str, str]:
+        r, ev = self.rng, self.ev
+        role, name = r.choice(ev.people)
+        erole, ename = r.choice(ev.experts)
+        adjs = r.sample(ADJ, 3)
+        n1, n2 = r.sample(NOUNS, 2)
+        return {
+            "p": f"{role} {name}" if r.random() < 0.5 else name,
+            "p2": name.split()[-1] if r.random() < 0.6 else name,
+            "pn": name.split()[-1],
+            "x": ename if r.random() < 0.5 else ename.split()[-1],
+            "expert": erole,
+            "say": r.choice(SAY),
+            "sayt": r.choice(SAY).capitalize(),
+            "when": r.choice(WHEN),
+            "when2": r.choice(WHEN),
+            "ta": ev.topic_a,
+            "ta_t": ev.topic_a.capitalize(),
+            "tn": ev.topic_n,
+            "pl": ev.place if r.random() < 0.7 else r.choice(PLACES),
+            "co": ev.country,
+            "org": r.choice(ev.orgs),
+            "org2": ev.orgs[1],
+            "verb": r.choice(VERB),
+            "verbt": r.choice(VERB).capitalize(),
+            "adv": r.choice(ADV),
+            "adj": adjs[0],
+            "adj2": adjs[1],
+            "adj3": adjs[2],
+            "adjt": adjs[0].capitalize(),
+            "adjc": r.choice(ADJC),
+            "n1": n1,
+            "n2": n2,
+            "things": r.choice(THINGS),
+            "num": r.choice(ev.numbers) if r.random() < 0.7 else str(r.randint(3, 9999)),
+            "unit": r.choice(UNITS),
+            "link": r.choice(LINK),
+            "ord": r.choice(ORD),
+            "year": str(r.randint(2009, 2023)),
+            "acc": r.choice(ACC),
+            "hung": r.choice(HUNG).replace("-", " "),
+            "concern": r.choice(CONCERN),
+            "aud": r.choice(AUD),
+            "seen": r.choice(SEEN),
+            "plan": r.choice(PLAN),
+            "suggest": r.choice(SUGGEST),
+            "refuse": r.choice(REFUSE),
+            "occasion": r.choice(OCCASION),
+            "gov": r.choice(GOV),
+            "cited": r.choice(CITED),
+            "row": r.choice(ROW),
+            "split": r.choice(SPLIT),
+            "missing": r.choice(MISSING).replace("-", " "),
+            "follow": r.choice(FOLLOW),
+            "by": r.choice(BY),
+            "rec": r.choice(REC),
+            "seen_by": r.choice(SEEN_BY),
+            "remains": r.choice(REMAINS),
+            "adj_c": adjs[0].capitalize(),
+            "n1_c": n1.capitalize(),
+        }
+
+    def _slots_de(self) -> dict[str, str]:
+        r, ev = self.rng, self.ev
+        name = r.choice(ev.people)[1]
+        p1, p2 = r.sample(DE_PEOPLE, 2)
+        adj = r.choice(DE_ADJ)
+        return {
+            "p": name,
+            "p2": name.split()[-1],
+            "tn": ev.topic_n,
+            "adj": adj,
+            "adj2": r.choice(["langen", "hitzigen", "kurzen", "öffentlichen", "nächtlichen"]),
+            "adj_t": adj.capitalize(),
+            "pl": ev.place,
+            "co": ev.country,
+            "org": r.choice(ev.orgs),
+            "people": p1,
+            "people2": p2,
+            "verb": r.choice(DE_VERB),
+            "part": r.choice(DE_PART),
+            "tag": r.choice(DE_TAG),
+            "monat": r.choice(DE_MONAT),
+            "jahr": str(r.randint(2026, 2031)),
+            "num": r.choice(ev.numbers) if r.random() < 0.6 else str(r.randint(3, 999)),
+        }
+
+    def _slots_ru(self) -> dict[str, str]:
+        r, ev = self.rng, self.ev
+        name = r.choice(ev.people)[1]
+        p1, p2 = r.sample(RU_PEOPLE, 2)
+        adj = r.choice(RU_ADJ)
+        return {
+            "p": name,
+            "p2": name.split()[-1] + "а",
+            "tn": ev.topic_n,
+            "adj": adj,
+            "adj_t": adj.capitalize(),
+            "pl": ev.place,
+            "co": ev.country,
+            "org": r.choice(ev.orgs),
+            "people": p1.capitalize(),
+            "people2": p2,
+            "verb": r.choice(RU_VERB),
+            "den": r.choice(RU_DEN),
+            "mes": r.choice(RU_MES),
+            "god": str(r.randint(2026, 2031)),
+            "num": r.choice(ev.numbers) if r.random() < 0.6 else str(r.randint(3, 999)),
+        }
+
+    def _fill(self, templates: list[str]) -> str:
+        lang = self.ev.lang
+        slots = (
+            self._slots_de()
+            if lang == "de"
+            else self._slots_ru()
+            if lang == "ru"
+            else self._slots()
+        )
+        s = self.rng.choice(templates).format(**slots)
+        return s[0].upper() + s[1:]
+
+    # -- public -------------------------------------------------------------------------
+    def sentence(self) -> str:
+        """One sentence; redrawn if it would repeat eight words of another article."""
+        lang = self.ev.lang
+        tpl = DE_SENT if lang == "de" else RU_SENT if lang == "ru" else EN_SENT
+        for _ in range(30):
+            s = self._fill(tpl)
+            if self.avoid is None:
+                return s
+            w = words_of(s)
+            g = _grams(self.tail + w)
+            if self.avoid.isdisjoint(g):
+                break
+        self.local |= g
+        self.tail = (self.tail + w)[-7:]
+        return s
+
+    def paragraph(self, n: int | None = None) -> str:
+        """A paragraph of two to five sentences."""
+        n = n or self.rng.randint(2, 5)
+        return " ".join(self.sentence() for _ in range(n))
+
+    def body(self, min_words: int, max_words: int, quote: bool = True) -> list[str]:
+        """Main-text paragraphs totalling between ``min_words`` and ``max_words`` words."""
+        target = self.rng.randint(min_words, max_words)
+        paras: list[str] = []
+        count = 0
+        while count < target - 25:
+            p = self.paragraph()
+            paras.append(p)
+            count += len(p.split())
+        if quote and len(paras) > 2:
+            spots = list(range(1, len(paras)))
+            self.rng.shuffle(spots)
+            for i in spots:  # a paragraph whose end does not clash next to the quote
+                g = _grams(words_of(paras[i])[-7:] + words_of(self.ev.quote)[:7])
+                if self.avoid is None or self.avoid.isdisjoint(g):
+                    break
+            paras[i] = paras[i] + " " + self.ev.quote
+            self.local |= _grams(words_of(paras[i]))
+        self.commit()
+        return paras
+
+    def title(self) -> str:
+        """A headline for this event."""
+        lang = self.ev.lang
+        tpl = DE_TITLE if lang == "de" else RU_TITLE if lang == "ru" else TITLE
+        s = self._fill(tpl)
+        return s
+
+    def comment(self) -> str:
+        """A reader comment (English only; commenters everywhere write English)."""
+        return self.rng.choice(COMMENT).format(**self._slots())
+
+
+def edit_words(rng: random.Random, text: str, k: int = 3) -> str:
+    """Swap up to ``k`` words for synonyms (the small edits of form g)."""
+    words = text.split(" ")
+    idx = [i for i, w in enumerate(words) if w in SYN and SYN[w] != w]
+    rng.shuffle(idx)
+    for i in idx[:k]:
+        words[i] = SYN[words[i]]
+    if not idx and len(words) > 4:
+        words.insert(rng.randint(1, len(words) - 2), "reportedly")
+    return " ".join(words)
+
+
+def handle(rng: random.Random) -> str:
+    """A commenter's user name."""
+    return (
+        rng.choice(FIRST).lower()
+        + rng.choice(["_", ".", "", "-"])
+        + rng.choice(LAST).lower()[: rng.randint(3, 6)]
+        + str(rng.randint(1, 99))
+    )
+
+
+def slugify(title: str) -> str:
+    """ASCII URL slug of a headline (non-ASCII headlines fall back to 'story')."""
+    s = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
+    return "-".join(s.split("-")[:9]) or "story"
