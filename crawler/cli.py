@@ -7,13 +7,23 @@ fix (a bad database URL, an unreadable seed file) end with one message and exit 
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
 from crawler.db.migrate import ensure_current, upgrade
 from crawler.db.session import DatabaseError, describe, make_engine, resolve_db_url
+from graph.export import ExportError
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 log = logging.getLogger("provenance")
 
@@ -75,6 +85,107 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
     return 0
 
 
+def _engine(args: argparse.Namespace) -> Engine:
+    """The database of ``--db``, migrated to the current schema (clear error if unusable)."""
+    engine = make_engine(args.db)
+    ensure_current(engine)
+    return engine
+
+
+def _date(text: str) -> datetime:
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an ISO 8601 date: {text!r}") from None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _progress(step: str, done: int, total: int) -> None:
+    print(f"\r{step}: {done}/{total}", end="" if done < total else "\n", file=sys.stderr)
+
+
+def cmd_match(args: argparse.Namespace) -> int:
+    from graph.match import match_pending, rebuild
+
+    engine = _engine(args)
+    progress = None if args.quiet else _progress
+    if args.rebuild:
+        counts = rebuild(engine, progress)
+        print("rebuilt: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    else:
+        print(f"matched {match_pending(engine, progress)} new or changed articles")
+    return 0
+
+
+def _graphs(args: argparse.Namespace) -> tuple[nx.DiGraph, nx.DiGraph]:
+    from graph.build import build_graphs
+    from graph.provenance import load_records
+
+    engine = _engine(args)
+    since, until = getattr(args, "since", None), getattr(args, "until", None)
+    with Session(engine) as session:
+        records, edges = load_records(session, since, until)
+    if not records:
+        raise UsageError(
+            "no articles in the database"
+            + (" in that date range" if since or until else "")
+            + f" ({describe(engine)}): run `provenance crawl` first"
+        )
+    return build_graphs(
+        records, edges, since=since, until=until, min_weight=getattr(args, "min_weight", 1)
+    )
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from graph.build import stories
+    from graph.export import write_graph, write_stories
+
+    articles, outlets = _graphs(args)
+    if args.output is None and args.format != "json":
+        raise UsageError(f"--format {args.format} needs -o PATH")
+    target = args.output or "/dev/stdout"
+    if args.level == "story":
+        if args.format not in ("json", "csv"):
+            raise UsageError("stories export as json or csv")
+        written = [write_stories(stories(articles), target, args.format)]
+    else:
+        graph = articles if args.level == "article" else outlets
+        label = "title" if args.level == "article" else None
+        written = write_graph(graph, target, args.format, label=label)
+    if args.output:
+        print("wrote " + ", ".join(str(p) for p in written), file=sys.stderr)
+    return 0
+
+
+def cmd_trace(args: argparse.Namespace) -> int:
+    from graph.trace import explain, render_explain
+
+    articles, _ = _graphs(args)
+    data = explain(articles, args.url, max_copies=args.max_copies)
+    print(json.dumps(data, indent=2, default=str) if args.json else render_explain(data))
+    return 0
+
+
+def cmd_outlets(args: argparse.Namespace) -> int:
+    from graph.measures import outlet_table
+    from graph.trace import render_outlet_table
+
+    articles, outlets = _graphs(args)
+    rows = outlet_table(articles, outlets)
+    if args.json:
+        print(json.dumps(rows[: args.top] if args.top else rows, indent=2, default=str))
+    else:
+        print(render_outlet_table(rows, top=args.top))
+    return 0
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    from crawler.report import database_report
+
+    print(database_report(_engine(args), runs=args.runs))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="provenance",
@@ -112,6 +223,55 @@ def build_parser() -> argparse.ArgumentParser:
     up = db_sub.add_parser("upgrade", help="migrate the database schema to the latest revision")
     add_db_option(up)
     up.set_defaults(func=cmd_db_upgrade)
+
+    match = sub.add_parser("match", help="find copies and decide provenance over the database")
+    add_db_option(match)
+    match.add_argument(
+        "--rebuild",
+        action="store_true",
+        help="recompute the whole index and every decision (after a threshold change)",
+    )
+    match.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
+    match.set_defaults(func=cmd_match)
+
+    export = sub.add_parser("export", help="write the article, outlet or story graph")
+    add_db_option(export)
+    export.add_argument("--level", choices=("article", "outlet", "story"), default="outlet")
+    export.add_argument("--format", choices=("json", "gexf", "graphml", "csv"), default="json")
+    export.add_argument("--since", type=_date, metavar="DATE", help="copies first seen from DATE")
+    export.add_argument("--until", type=_date, metavar="DATE", help="copies first seen before DATE")
+    export.add_argument(
+        "--min-weight",
+        type=int,
+        default=1,
+        metavar="N",
+        help="outlet edges with at least N copied articles",
+    )
+    export.add_argument(
+        "-o",
+        "--output",
+        metavar="PATH",
+        help="file to write (csv: PATH.nodes.csv and PATH.edges.csv); json: stdout",
+    )
+    export.set_defaults(func=cmd_export)
+
+    trace = sub.add_parser("trace", help="where an article came from and who copied it")
+    trace.add_argument("url", metavar="URL")
+    add_db_option(trace)
+    trace.add_argument("--json", action="store_true", help="machine-readable output")
+    trace.add_argument("--max-copies", type=int, default=200, metavar="N")
+    trace.set_defaults(func=cmd_trace)
+
+    outlets = sub.add_parser("outlets", help="sources, amplifiers, uncredited copying, communities")
+    add_db_option(outlets)
+    outlets.add_argument("--top", type=int, metavar="N", help="the N most-copied outlets")
+    outlets.add_argument("--json", action="store_true", help="machine-readable output")
+    outlets.set_defaults(func=cmd_outlets)
+
+    stats = sub.add_parser("stats", help="database totals and the last crawl runs")
+    add_db_option(stats)
+    stats.add_argument("--runs", type=int, default=5, metavar="N", help="crawl runs to list")
+    stats.set_defaults(func=cmd_stats)
     return parser
 
 
@@ -125,7 +285,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         logging.basicConfig(handlers=[handler], format="%(levelname)s %(name)s: %(message)s")
     try:
         return func(args)
-    except (UsageError, DatabaseError) as exc:
+    except (UsageError, DatabaseError, ExportError, LookupError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

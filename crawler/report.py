@@ -61,3 +61,50 @@ def database_totals(session: Session) -> dict[str, int]:
         "articles": count(Article),
         "runs": count(CrawlRun),
     }
+
+
+def database_report(engine: Engine, runs: int = 5) -> str:
+    """Totals of everything stored, and the last ``runs`` crawl runs."""
+    from crawler.db.reuse_models import ReusePair
+
+    with Session(engine) as session:
+        totals = database_totals(session)
+        pairs = session.scalar(select(func.count()).select_from(ReusePair)) or 0
+        decided = (
+            session.scalar(
+                select(func.count()).select_from(ReusePair).where(ReusePair.source_id.is_not(None))
+            )
+            or 0
+        )
+        failed = session.execute(
+            select(Page.error, func.count()).where(Page.error.is_not(None)).group_by(Page.error)
+        ).all()
+        recent = session.scalars(select(CrawlRun).order_by(CrawlRun.id.desc()).limit(runs)).all()
+    lines = [f"database {engine.url.render_as_string(hide_password=True)}"]
+    lines += [f"  {name:<16} {value}" for name, value in totals.items()]
+    lines.append(f"  {'copy pairs':<16} {pairs} ({decided} with a decided direction)")
+    if failed:
+        lines.append("  pages not stored as content, by reason:")
+        lines += [
+            f"    {reason:<20} {count}" for reason, count in sorted(failed, key=lambda r: -r[1])
+        ]
+    if recent:
+        lines.append("  last crawl runs:")
+        lines.append(
+            f"    {'run':>4}  {'started (UTC)':<19}  {'minutes':>7}  {'pages':>6}  "
+            f"{'articles':>8}  {'failed':>6}  status"
+        )
+        for run in recent:
+            stats = run.stats or {}
+            pages = sum(stats.get(f"trail/pages/{k}", 0) for k in ("ok", "not_article", "failed"))
+            minutes = (
+                (run.finished_at - run.started_at).total_seconds() / 60
+                if run.finished_at
+                else float("nan")
+            )
+            ok, failed = stats.get("trail/pages/ok", 0), stats.get("trail/pages/failed", 0)
+            lines.append(
+                f"    {run.id:>4}  {run.started_at:%Y-%m-%d %H:%M:%S}  {minutes:>7.1f}  "
+                f"{pages:>6}  {ok:>8}  {failed:>6}  {run.status}"
+            )
+    return "\n".join(lines)
