@@ -23,7 +23,7 @@ import csv
 import json
 import os
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
@@ -187,25 +187,34 @@ def _write_json(G: nx.Graph, f: IO[str]) -> None:
     f.write("}\n")
 
 
-_GEXF_TYPES = {bool: "boolean", int: "long", float: "double", str: "string"}
-_GRAPHML_TYPES = {bool: "boolean", int: "long", float: "double", str: "string"}
+_XML_TYPES = {bool: "boolean", int: "long", float: "double", str: "string"}  # GEXF and GraphML
+_BOOL = {True: "true", False: "false"}
 
 
-def _attvalues(d: Mapping[str, Any], ids: Mapping[str, str]) -> str:
-    parts = [
-        f'<attvalue for="{ids[k]}" value="{xml_text(_text(v))}"/>'
-        for k, v in d.items()
-        if v is not None and k in ids
-    ]
-    return f"<attvalues>{''.join(parts)}</attvalues>" if parts else ""
+def _xml_any(value: Any) -> str:
+    return xml_text(value if type(value) is str else _text(value))
+
+
+def _xml_converters(schema: Mapping[str, type]) -> dict[str, Callable[[Any], str]]:
+    """Per attribute, the cheapest function giving its XML-escaped text (hot loop)."""
+    pick = {bool: _BOOL.__getitem__, int: str, float: repr}
+    return {k: pick.get(t, _xml_any) for k, t in schema.items()}
+
+
+def _xml_values(
+    d: Mapping[str, Any], conv: Mapping[str, Callable[[Any], str]], open_: Mapping[str, str]
+) -> str:
+    """``open_[k] + text + closing`` for every non-None attribute ``k`` written."""
+    return "".join([open_[k] + conv[k](v) for k, v in d.items() if v is not None and k in conv])
 
 
 def _write_gexf(G: nx.Graph, f: IO[str], *, label: str | None) -> None:
     nschema = _schema(d for _, d in G.nodes(data=True))
     eschema = _schema(d for _, _, d in G.edges(data=True))
     eschema.pop("weight", None)  # GEXF carries weight on the edge element itself
-    nids = {k: str(i) for i, k in enumerate(nschema)}
-    eids = {k: str(i) for i, k in enumerate(eschema)}
+    nconv, econv = _xml_converters(nschema), _xml_converters(eschema)
+    nopen = {k: f'"/><attvalue for="{i}" value="' for i, k in enumerate(nschema)}
+    eopen = {k: f'"/><attvalue for="{i}" value="' for i, k in enumerate(eschema)}
     kind = "directed" if G.is_directed() else "undirected"
     desc = xml_text(str(G.graph.get("edge_direction", EDGE_DIRECTION)))
     f.write(
@@ -215,44 +224,40 @@ def _write_gexf(G: nx.Graph, f: IO[str], *, label: str | None) -> None:
         "</description></meta>\n"
         f'<graph defaultedgetype="{kind}" mode="static">\n'
     )
-    for cls, schema, ids in (("node", nschema, nids), ("edge", eschema, eids)):
+    for cls, schema in (("node", nschema), ("edge", eschema)):
         f.write(f'<attributes class="{cls}" mode="static">\n')
-        for k, t in schema.items():
-            f.write(f'<attribute id="{ids[k]}" title="{xml_text(k)}" type="{_GEXF_TYPES[t]}"/>\n')
+        for i, (k, t) in enumerate(schema.items()):
+            f.write(f'<attribute id="{i}" title="{xml_text(k)}" type="{_XML_TYPES[t]}"/>\n')
         f.write("</attributes>\n")
+
+    def attvalues(d: Mapping[str, Any], conv: Any, open_: Any) -> str:
+        # every opener starts by closing the previous attvalue: drop the first closer
+        body = _xml_values(d, conv, open_)
+        return f'<attvalues>{body[3:]}"/></attvalues>' if body else ""
+
     f.write("<nodes>\n")
     esc: dict[Any, str] = {}
+    write = f.write
     for n, d in G.nodes(data=True):
         nid = esc[n] = xml_text(str(n))
         text = d.get(label) if label else None
-        lab = nid if text is None else xml_text(_text(text))
-        f.write(f'<node id="{nid}" label="{lab}">{_attvalues(d, nids)}</node>\n')
-    f.write("</nodes>\n<edges>\n")
+        lab = nid if text is None else _xml_any(text)
+        write(f'<node id="{nid}" label="{lab}">{attvalues(d, nconv, nopen)}</node>\n')
+    write("</nodes>\n<edges>\n")
     for i, (u, v, d) in enumerate(G.edges(data=True)):
         w = d.get("weight")
         wa = "" if w is None else f' weight="{float(w)!r}"'
-        f.write(
-            f'<edge id="{i}" source="{esc[u]}" target="{esc[v]}"{wa}>{_attvalues(d, eids)}</edge>\n'
-        )
-    f.write("</edges>\n</graph>\n</gexf>\n")
-
-
-def _data(d: Mapping[str, Any], ids: Mapping[str, str]) -> str:
-    return "".join(
-        f'<data key="{ids[k]}">{xml_text(_text(v))}</data>' for k, v in d.items() if v is not None
-    )
+        body = attvalues(d, econv, eopen)
+        write(f'<edge id="{i}" source="{esc[u]}" target="{esc[v]}"{wa}>{body}</edge>\n')
+    write("</edges>\n</graph>\n</gexf>\n")
 
 
 def _write_graphml(G: nx.Graph, f: IO[str]) -> None:
-    gschema = _schema([G.graph])
-    nschema = _schema(d for _, d in G.nodes(data=True))
-    eschema = _schema(d for _, _, d in G.edges(data=True))
-    keys: list[tuple[str, str, type]] = [
-        *(("graph", k, t) for k, t in gschema.items()),
-        *(("node", k, t) for k, t in nschema.items()),
-        *(("edge", k, t) for k, t in eschema.items()),
-    ]
-    ids = {(dom, k): f"d{i}" for i, (dom, k, _) in enumerate(keys)}
+    schemas = {
+        "graph": _schema([G.graph]),
+        "node": _schema(d for _, d in G.nodes(data=True)),
+        "edge": _schema(d for _, _, d in G.edges(data=True)),
+    }
     f.write(
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         '<graphml xmlns="http://graphml.graphdrawing.org/xmlns" '
@@ -260,29 +265,60 @@ def _write_graphml(G: nx.Graph, f: IO[str]) -> None:
         'xsi:schemaLocation="http://graphml.graphdrawing.org/xmlns '
         'http://graphml.graphdrawing.org/xmlns/1.0/graphml.xsd">\n'
     )
-    for dom, k, t in keys:
-        f.write(
-            f'<key id="{ids[dom, k]}" for="{dom}" attr.name="{xml_text(k)}" '
-            f'attr.type="{_GRAPHML_TYPES[t]}"/>\n'
-        )
-    nids = {k: ids["node", k] for k in nschema}
-    eids = {k: ids["edge", k] for k in eschema}
+    opens: dict[str, dict[str, str]] = {}
+    i = 0
+    for dom, schema in schemas.items():
+        opens[dom] = {}
+        for k, t in schema.items():
+            f.write(
+                f'<key id="d{i}" for="{dom}" attr.name="{xml_text(k)}" '
+                f'attr.type="{_XML_TYPES[t]}"/>\n'
+            )
+            opens[dom][k] = f'</data><data key="d{i}">'
+            i += 1
+    conv = {dom: _xml_converters(schema) for dom, schema in schemas.items()}
+
+    def data(d: Mapping[str, Any], dom: str) -> str:
+        # every opener starts by closing the previous element: drop the first closer
+        body = _xml_values(d, conv[dom], opens[dom])
+        return f"{body[7:]}</data>" if body else ""
+
     kind = "directed" if G.is_directed() else "undirected"
-    gids = {k: ids["graph", k] for k in gschema}
-    f.write(f'<graph edgedefault="{kind}">{_data(G.graph, gids)}\n')
+    f.write(f'<graph edgedefault="{kind}">{data(G.graph, "graph")}\n')
     esc: dict[Any, str] = {}
+    write = f.write
     for n, d in G.nodes(data=True):
         nid = esc[n] = xml_text(str(n))
-        f.write(f'<node id="{nid}">{_data(d, nids)}</node>\n')
+        write(f'<node id="{nid}">{data(d, "node")}</node>\n')
     for u, v, d in G.edges(data=True):
-        f.write(f'<edge source="{esc[u]}" target="{esc[v]}">{_data(d, eids)}</edge>\n')
-    f.write("</graph>\n</graphml>\n")
+        write(f'<edge source="{esc[u]}" target="{esc[v]}">{data(d, "edge")}</edge>\n')
+    write("</graph>\n</graphml>\n")
 
 
-def _write_csv(rows: Iterable[Mapping[str, Any]], columns: list[str], f: IO[str]) -> None:
+def _same(value: Any) -> Any:
+    return value  # numbers and None: the csv module writes them as they are
+
+
+def _csv_bool(value: Any) -> str:
+    return "" if value is None else _BOOL[value]
+
+
+def _write_csv(
+    f: IO[str],
+    lead: Sequence[str],
+    schema: Mapping[str, type | None],
+    items: Iterable[tuple[Sequence[Any], Mapping[str, Any]]],
+) -> None:
+    """Header ``lead + schema keys``, then per item its lead cells and attribute cells.
+
+    Lead cells come already made safe; attribute cells are converted per column type
+    (None: unknown type, cleaned as text).
+    """
+    pick = {int: _same, float: _same, bool: _csv_bool}
+    convs = [(k, pick.get(t, csv_cell)) for k, t in schema.items()]  # type: ignore[arg-type]
     w = csv.writer(f)
-    w.writerow([csv_cell(c) for c in columns])
-    w.writerows([csv_cell(r.get(c)) for c in columns] for r in rows)
+    w.writerow([csv_cell(k) for k in (*lead, *schema)])
+    w.writerows([*head, *[c(d.get(k)) for k, c in convs]] for head, d in items)
 
 
 def write_graph(
@@ -309,13 +345,19 @@ def write_graph(
     fmt = _format(p, format, FORMATS)
     if fmt == "csv":
         nodes_path, edges_path = csv_paths(p)
-        ncols = ["id", *_schema(d for _, d in G.nodes(data=True))]
-        ecols = ["source", "target", *_schema(d for _, _, d in G.edges(data=True))]
+        ids: dict[Any, str] = {}
         with _open(nodes_path, newline="") as f:
-            _write_csv(({**d, "id": n} for n, d in G.nodes(data=True)), ncols, f)
+            nschema = _schema(d for _, d in G.nodes(data=True))
+            items = (([ids.setdefault(n, csv_cell(str(n)))], d) for n, d in G.nodes(data=True))
+            _write_csv(f, ["id"], nschema, items)
         with _open(edges_path, newline="") as f:
-            rows = ({**d, "source": u, "target": v} for u, v, d in G.edges(data=True))
-            _write_csv(rows, ecols, f)
+            eschema = _schema(d for _, _, d in G.edges(data=True))
+            _write_csv(
+                f,
+                ["source", "target"],
+                eschema,
+                (([ids[u], ids[v]], d) for u, v, d in G.edges(data=True)),
+            )
         return [nodes_path, edges_path]
     with _open(p) as f:
         if fmt == "json":
@@ -349,7 +391,8 @@ def write_table(
     cols = list(columns) if columns is not None else list(dict.fromkeys(k for r in rows for k in r))
     with _open(p, newline="" if fmt == "csv" else None) as f:
         if fmt == "csv":
-            _write_csv(rows, cols, f)
+            schema = _schema(rows)
+            _write_csv(f, [], {c: schema.get(c) for c in cols}, (((), r) for r in rows))
         else:
             json.dump([{c: r.get(c) for c in cols} for r in rows], f, indent=1, default=str)
             f.write("\n")
