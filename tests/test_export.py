@@ -1,0 +1,267 @@
+"""Every export format is read back (networkx readers, csv module) and compared."""
+
+from __future__ import annotations
+
+import csv
+import doctest
+import json
+import re
+import xml.etree.ElementTree as ET
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+import pytest
+
+import graph.export
+from graph.build import build_article_graph, build_outlet_graph, stories
+from graph.export import (
+    LIST_SEPARATOR,
+    ExportError,
+    csv_cell,
+    csv_paths,
+    write_graph,
+    write_stories,
+    write_table,
+)
+from graph.records import ArticleRecord, CopyEdge
+
+NASTY_TITLES = [
+    'He said "no" & <left>',
+    '=HYPERLINK("http://evil","click")',
+    "+1 for this",
+    "-2 dead",
+    "@channel",
+    "\tTabbed",
+    "\rCarriage",
+    "line one\nline two\r\nthree",
+    "nul\x00 bell\x07 esc\x1b[31m red",
+    "lone surrogate \ud800 and \ufffe",
+    "emoji 🦆 and accents: é ü ß, 中文",
+    "it's a 'quote'",
+]
+T0 = datetime(2024, 5, 1, 6, 30, tzinfo=UTC)
+# What XML can carry of each: invalid characters stripped, everything else intact.
+XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def nasty_graph() -> nx.DiGraph:
+    records = [
+        ArticleRecord(
+            f'https://o{i % 3}.example/a?id={i}&x="{i}"',
+            f"o{i % 3}.example",
+            t,
+            published=None if i % 4 == 3 else T0 + timedelta(minutes=37 * i),
+        )
+        for i, t in enumerate(NASTY_TITLES)
+    ]
+    records.append(ArticleRecord("=cmd|' /C calc'!A0", "=evil.example", None))
+    edges = [
+        CopyEdge(
+            records[i].url,
+            records[0].url,
+            0.5 + i / 100,
+            "partial",
+            0.75,
+            ("shingles", "canonical"),
+            credited=i % 2 == 0,
+        )  # fmt: skip
+        for i in range(1, len(records))
+    ]
+    return build_article_graph(records, edges)
+
+
+def xml_expected(d: dict[str, Any]) -> dict[str, Any]:
+    """A node/edge dict as the XML formats can store it."""
+    out = {}
+    for k, v in d.items():
+        if v is None:
+            continue
+        if isinstance(v, list):
+            v = LIST_SEPARATOR.join(v)
+        if isinstance(v, str):
+            v = XML_INVALID.sub("", v)
+        out[k] = v
+    return out
+
+
+def clean_id(n: str) -> str:
+    return XML_INVALID.sub("", n)
+
+
+@pytest.fixture(params=["articles", "outlets"])
+def G(request) -> nx.DiGraph:
+    A = nasty_graph()
+    return A if request.param == "articles" else build_outlet_graph(A)
+
+
+def test_doctests() -> None:
+    assert doctest.testmod(graph.export).failed == 0
+
+
+def test_json_round_trip(G, tmp_path) -> None:
+    [path] = write_graph(G, tmp_path / "g.json")
+    data = json.loads(path.read_text(encoding="utf-8"))
+    assert "edges" in data and "links" not in data
+    H = nx.node_link_graph(data, edges="edges")
+    assert H.is_directed()
+    assert dict(H.nodes(data=True)) == dict(G.nodes(data=True))
+    assert {(u, v): d for u, v, d in H.edges(data=True)} == {
+        (u, v): d for u, v, d in G.edges(data=True)
+    }
+    assert H.graph == G.graph
+
+
+def test_gexf_round_trip(G, tmp_path) -> None:
+    [path] = write_graph(G, tmp_path / "g.gexf")
+    H = nx.read_gexf(path)
+    assert H.is_directed()
+    got = {n: {k: v for k, v in d.items() if k != "label"} for n, d in H.nodes(data=True)}
+    assert got == {clean_id(n): xml_expected(d) for n, d in G.nodes(data=True)}
+    got_e = {(u, v): {k: x for k, x in d.items() if k != "id"} for u, v, d in H.edges(data=True)}
+    assert got_e == {(clean_id(u), clean_id(v)): xml_expected(d) for u, v, d in G.edges(data=True)}
+
+
+def test_graphml_round_trip(G, tmp_path) -> None:
+    [path] = write_graph(G, tmp_path / "g.graphml")
+    H = nx.read_graphml(path)
+    assert H.is_directed()
+    assert dict(H.nodes(data=True)) == {clean_id(n): xml_expected(d) for n, d in G.nodes(data=True)}
+    got_e = {(u, v): d for u, v, d in H.edges(data=True)}
+    assert got_e == {(clean_id(u), clean_id(v)): xml_expected(d) for u, v, d in G.edges(data=True)}
+    assert H.graph["edge_direction"] == G.graph["edge_direction"]
+
+
+def test_gexf_types_attributes_for_gephi(tmp_path) -> None:
+    A = nasty_graph()
+    [path] = write_graph(build_outlet_graph(A), tmp_path / "o.gexf")
+    ns = {"g": "http://www.gexf.net/1.2draft"}
+    root = ET.parse(path).getroot()
+    declared = {
+        (cls.get("class"), a.get("title")): a.get("type")
+        for cls in root.iterfind(".//g:attributes", ns)
+        for a in cls.iterfind("g:attribute", ns)
+    }
+    assert declared[("edge", "credited")] == "long"
+    assert declared[("edge", "median_lag_hours")] == "double"
+    assert declared[("node", "articles")] == "long"
+    assert ("edge", "weight") not in declared  # carried by the edge element
+    edge = root.find(".//g:edge", ns)
+    assert float(edge.get("weight")) >= 1
+    [path] = write_graph(A, tmp_path / "a.gexf")
+    root = ET.parse(path).getroot()
+    declared = {a.get("title"): a.get("type") for a in root.iterfind(".//g:attribute", ns)}
+    assert declared["similarity"] == "double" and declared["credited"] == "boolean"
+    assert declared["evidence"] == "string"
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def cell(v: Any) -> str:
+    """What csv.reader gives back for a value written through csv_cell."""
+    c = csv_cell(v)
+    return c if isinstance(c, str) else repr(c) if isinstance(c, float) else str(c)
+
+
+def test_csv_round_trip(G, tmp_path) -> None:
+    paths = write_graph(G, tmp_path / "g.csv")
+    assert paths == list(csv_paths(tmp_path / "g.csv"))
+    assert [p.name for p in paths] == ["g.nodes.csv", "g.edges.csv"]
+    nodes, edges = read_csv(paths[0]), read_csv(paths[1])
+    assert {r["id"] for r in nodes} == {cell(n) for n in G}
+    for r in nodes:
+        n = next(n for n in G if cell(n) == r["id"])
+        assert {k: v for k, v in r.items() if k != "id"} == {
+            k: cell(v) for k, v in G.nodes[n].items()
+        }
+    assert len(edges) == G.number_of_edges()
+    want = {
+        (cell(u), cell(v)): {k: cell(x) for k, x in d.items()} for u, v, d in G.edges(data=True)
+    }
+    got = {(r.pop("source"), r.pop("target")): r for r in edges}
+    assert got == want
+
+
+def test_csv_cells_cannot_start_a_formula(tmp_path) -> None:
+    paths = write_graph(nasty_graph(), tmp_path / "g.csv")
+    for p in paths:
+        with p.open(newline="", encoding="utf-8") as f:
+            for row in csv.reader(f):
+                for value in row:
+                    assert not value.startswith(("=", "+", "-", "@", "\t", "\r")), value
+                    assert "\x00" not in value and "\x1b" not in value
+
+
+def test_xml_files_are_well_formed_and_clean(tmp_path) -> None:
+    A = nasty_graph()
+    for fmt in ("gexf", "graphml"):
+        [path] = write_graph(A, tmp_path / f"g.{fmt}")
+        ET.parse(path)  # raises on malformed XML
+        text = path.read_text(encoding="utf-8")
+        assert XML_INVALID.search(text) is None
+
+
+@pytest.mark.parametrize("fmt", ["json", "gexf", "graphml", "csv"])
+def test_format_argument_overrides_the_suffix(tmp_path, fmt) -> None:
+    paths = write_graph(nasty_graph(), tmp_path / "out.dat", fmt)
+    assert all(p.exists() and p.stat().st_size > 0 for p in paths)
+
+
+def test_parent_directories_are_created(tmp_path) -> None:
+    [path] = write_graph(nasty_graph(), tmp_path / "a" / "b" / "g.json")
+    assert path.exists()
+
+
+@pytest.mark.parametrize(
+    ("target", "fmt", "message"),
+    [
+        ("file.txt/g.gexf", None, "cannot write"),  # a file where a directory should be
+        ("dir", "graphml", "cannot write"),  # a directory where the file should be
+        ("g.xlsx", None, "unknown format 'xlsx'"),
+        ("g.json", "pdf", "unknown format 'pdf'"),
+    ],
+)
+def test_unwritable_paths_raise_export_error(tmp_path, target, fmt, message) -> None:
+    (tmp_path / "file.txt").write_text("x")
+    (tmp_path / "dir").mkdir()
+    with pytest.raises(ExportError, match=message):
+        write_graph(nasty_graph(), tmp_path / target, fmt)
+    leftovers = [p.name for p in tmp_path.rglob("*.tmp")]
+    assert leftovers == []
+
+
+def test_failed_write_keeps_no_partial_file(tmp_path, monkeypatch) -> None:
+    def boom(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(graph.export, "_write_graphml", boom)
+    with pytest.raises(ExportError, match="No space left on device"):
+        write_graph(nasty_graph(), tmp_path / "g.graphml")
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("fmt", ["json", "csv"])
+def test_story_table_round_trip(tmp_path, fmt) -> None:
+    found = stories(nasty_graph())
+    path = write_stories(found, tmp_path / f"stories.{fmt}")
+    if fmt == "json":
+        rows = json.loads(path.read_text(encoding="utf-8"))
+        assert rows == [s.as_row() for s in found]
+    else:
+        rows = read_csv(path)
+        assert [r["root"] for r in rows] == [cell(s.root) for s in found]
+        assert rows[0]["size"] == str(found[0].size)
+        assert rows[0]["outlets"] == cell(LIST_SEPARATOR.join(found[0].outlets))
+        assert rows[0]["ambiguous_root"] == "false"
+
+
+def test_table_columns_and_unknown_format(tmp_path) -> None:
+    rows = [{"outlet": "=a", "n": 1}, {"outlet": "b", "n": None, "extra": True}]
+    path = write_table(rows, tmp_path / "t.csv", columns=["outlet", "n"])
+    assert read_csv(path) == [{"outlet": "'=a", "n": "1"}, {"outlet": "b", "n": ""}]
+    with pytest.raises(ExportError, match="unknown format"):
+        write_table(rows, tmp_path / "t.gexf")
