@@ -130,24 +130,26 @@ def explain(G: nx.DiGraph, url: str, *, max_copies: int | None = None) -> dict[s
         seen.add(src)
         cur = src
 
-    time = {n: G.nodes[n].get("published") or G.nodes[n].get("first_seen") or "" for n in G}
+    def time(n: str) -> str:
+        return G.nodes[n].get("published") or G.nodes[n].get("first_seen") or ""
+
     top: list[dict[str, Any]] = []
     entries: dict[str, list[dict[str, Any]]] = {node: top}
-    visited, queue, listed, total = {node}, deque([node]), 0, 0
-    while queue:
+    visited, queue, listed = {node}, deque([node]), 0
+    while queue:  # breadth first: every copier once, under the first parent reached
         parent = queue.popleft()
-        for child in sorted(G.predecessors(parent), key=lambda c: (time[c], c)):
+        for child in sorted(G.predecessors(parent), key=lambda c: (time(c), c)):
             if child in visited:
                 continue
             visited.add(child)
-            total += 1
-            if max_copies is not None and listed >= max_copies:
-                continue
+            queue.append(child)
+            if parent not in entries or (max_copies is not None and listed >= max_copies):
+                continue  # counted in copies_total, not listed
             listed += 1
             entry = {**_article(G, child), **_edge(G[child][parent]), "copied_by": []}
             entries[parent].append(entry)
             entries[child] = entry["copied_by"]
-            queue.append(child)
+    total = len(visited) - 1
     return {
         "article": _article(G, node),
         "root": cur,
@@ -236,7 +238,7 @@ def _cell(value: Any) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, float):
-        return f"{value:.4f}" if abs(value) < 1 else f"{value:.1f}"
+        return f"{value:.4f}" if abs(value) < 100 else f"{value:.1f}"
     return _clean(value)
 
 
@@ -259,12 +261,13 @@ def render_outlet_table(
     wire        12
     blog         3
     """
-    rows = list(rows)[:top] if top is not None else list(rows)
+    rows = list(rows)
     numeric = {
         c
         for c in columns
         if any(isinstance(r.get(c), (int, float)) and not isinstance(r.get(c), bool) for r in rows)
     }
+    rows = rows[:top] if top is not None else rows
     cells = [[_cell(r.get(c)) for c in columns] for r in rows]
     widths = [max([len(c), *(len(row[i]) for row in cells)]) for i, c in enumerate(columns)]
 
