@@ -27,6 +27,10 @@ _META_XPATHS = (
     " or @name='DC.date.issued' or @name='dcterms.created' or @name='parsely-pub-date'"
     " or @name='sailthru.date' or @property='og:published_time']/@content",
     "//time[@pubdate]/@datetime",
+    # A visible byline's <time datetime>: the first one outside comments, sidebars and footers.
+    "(//time[@datetime][not(ancestor::aside or ancestor::footer or ancestor::nav"
+    " or ancestor::*[contains(@class, 'comment') or contains(@id, 'comment')"
+    " or contains(@class, 'related') or contains(@class, 'sidebar')])])[1]/@datetime",
 )
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import codecs
 import hashlib
+import re
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -108,6 +109,23 @@ def _fallback_encodings(body: bytes, failed: str) -> Iterator[str]:
         yield best.encoding
 
 
+def repair_title(text: str) -> str:
+    """Close a ``<title>`` that is never closed.
+
+    An unclosed title is raw text to the end of the document for HTML parsers (lxml and
+    browsers alike), which hides the whole article; closing it at the next tag is the
+    one repair lxml's own recovery does not make.
+    """
+    head = text[:20_000]
+    match = re.search(r"<title[^>]*>", head, re.IGNORECASE)
+    if match is None or re.search(r"</title\s*>", text, re.IGNORECASE):
+        return text
+    end = text.find("<", match.end())
+    if end < 0:
+        return text
+    return text[:end] + "</title>" + text[end:]
+
+
 def _codec(name: str) -> str | None:
     try:
         return codecs.lookup(name).name
@@ -148,6 +166,7 @@ def analyse_html(body: bytes, url: str, content_type: str | None, min_words: int
     if looks_binary(body):
         raise NotHTML("binary content served as HTML")
     text, encoding = decode_html(body, content_type)
+    text = repair_title(text)
     result = Analysis(encoding=encoding)
     try:
         tree = document_fromstring(text)

@@ -146,6 +146,10 @@ def test_parse_iso(value: str, expected: tuple[datetime, str] | None) -> None:
          '{"@type": "Article", "datePublished": "2025-03-03"}]}</script>', DATE),
         ('<meta itemprop="datePublished" content="2025-03-03T10:00:00">', LOCAL),
         ('<script type="application/ld+json">{not json</script>', None),
+        ('</head><body><aside><time datetime="2025-01-01">x</time></aside><div class="byline">'
+         '<time datetime="2025-02-24T20:31:00+05:30">24 Feb</time></div><head>', DATETIME),
+        ('</head><body><div class="comments"><time datetime="2025-03-01T10:00:00Z">x</time>'
+         '</div><head>', None),
         ("", None),
     ],
 )  # fmt: skip
@@ -153,3 +157,18 @@ def test_structured_published(head: str, precision: str | None) -> None:
     tree = document_fromstring(f"<html><head>{head}</head><body><p>x</p></body></html>")
     found = structured_published(tree)
     assert (found[1] if found else None) == precision
+
+
+@pytest.mark.parametrize(
+    ("html", "expected"),
+    [
+        ("<title>T<body><p>x</p>", "<title>T</title><body><p>x</p>"),
+        ("<title>T</title><body>", "<title>T</title><body>"),
+        ("<TITLE lang=en>T<p>x", "<TITLE lang=en>T</title><p>x"),
+        ("<body>no title</body>", "<body>no title</body>"),
+    ],
+)
+def test_repair_title(html: str, expected: str) -> None:
+    from crawler.extraction import repair_title
+
+    assert repair_title(html) == expected
