@@ -5,6 +5,7 @@
 """
 
 from .model import Response
+from .server import SimWebServer, serve
 from .web import SimWeb, generate
 
-__all__ = ["Response", "SimWeb", "generate"]
+__all__ = ["Response", "SimWeb", "SimWebServer", "generate", "serve"]

@@ -156,7 +156,20 @@ def _nav(o: Outlet) -> str:
     for s in o.sections:
         sub = "".join(
             f'<li class="{o.px}-sub"><a href="/#{s.lower()}-{k}">{e(s)} {k}</a></li>'
-            for k in ("latest", "analysis", "opinion", "video", "explainers", "archive")
+            for k in (
+                "latest",
+                "analysis",
+                "opinion",
+                "video",
+                "explainers",
+                "archive",
+                "live",
+                "photos",
+                "podcasts",
+                "data",
+                "investigations",
+                "letters",
+            )
         )
         items.append(
             f'<li class="{o.px}-item"><a href="/#{s.lower()}">{e(s)}</a><ul>{sub}</ul></li>'
@@ -181,7 +194,7 @@ def _footer(web: SimWeb, o: Outlet) -> str:
     for s in o.sections:
         cols.append(
             f'<div class="{o.px}-fcol"><h5>{e(s)}</h5><ul>'
-            + "".join(f'<li><a href="/#{s.lower()}-{k}">{k}</a></li>' for k in range(1, 7))
+            + "".join(f'<li><a href="/#{s.lower()}-{k}">{k}</a></li>' for k in range(1, 16))
             + "</ul></div>"
         )
     return (
@@ -245,6 +258,22 @@ def _comments(web: SimWeb, art: Art) -> str:
         f'<form class="{o.px}-comment-form"><textarea name="c"></textarea>'
         f'<button type="button">Post comment</button></form></section>'
     )
+
+
+def _promo(web: SimWeb, art: Art) -> str:
+    """A "trending" widget of teaser cards (heavy DOM, as on real news sites)."""
+    o = art.outlet
+    rng = random.Random(f"promo:{o.domain}")
+    cards = []
+    for i in range(rng.randint(24, 40)):
+        cards.append(
+            f'<div class="{o.px}-card"><div class="{o.px}-card-img"><img src="/img/t{i}.jpg" '
+            f'alt="" loading="lazy"></div><div class="{o.px}-card-body"><span class="'
+            f'{o.px}-card-kicker">{e(o.sections[i % len(o.sections)])}</span><h4><a href="/#'
+            f'trending-{i}">Trending story {i + 1}</a></h4><span class="{o.px}-card-meta">'
+            f"{rng.randint(2, 59)} min read</span></div></div>"
+        )
+    return f'<section class="{o.px}-trending"><h3>Trending</h3>{"".join(cards)}</section>'
 
 
 def _related(art: Art) -> str:
@@ -356,7 +385,7 @@ def article_html(web: SimWeb, art: Art) -> bytes:
     body = f'<div class="{o.px}-body">{_body(art)}</div>'
     tags = "".join(f'<a class="{o.px}-tag" href="/#tag-{t}">{e(t)}</a>' for t in art.tags)
     main = f"{title}{dek}{_byline(art)}{more}{_share(o, art.url)}{body}<div>{tags}</div>"
-    main += _share(o, art.url) + _comments(web, art)
+    main += _share(o, art.url) + _comments(web, art) + _promo(web, art)
     masthead = (
         f'<header class="{o.px}-masthead"><a class="{o.px}-logo" href="/">{e(o.name)}</a>'
         f"{_nav(o)}</header>"

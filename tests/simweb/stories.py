@@ -161,7 +161,7 @@ class Planner:
         w = Writer(random.Random(rng.random()), ev, self.grams)
         title = w.title()
         dek = w.sentence()
-        paras = w.body(420, 1150)
+        paras = w.body(430, 980)
         story = self._story_id()
         art = self._new(
             rng,
@@ -223,7 +223,7 @@ class Planner:
         delay = timedelta(minutes=rng.randint(90, 60 * 24 * 4))
         t = src.time + delay
         if t > now - timedelta(minutes=5):
-            t = src.time + (now - src.time) / 2
+            t = src.time + timedelta(minutes=(now - src.time).total_seconds() // 120)
         paras = list(src.paragraphs)
         title, dek = src.title, src.dek
         kind = "full"
@@ -334,10 +334,10 @@ class Planner:
         span = (end - start).total_seconds()
 
         def when() -> datetime:
-            return start + timedelta(seconds=rng.uniform(0, span * 0.97))
+            return start + timedelta(minutes=rng.randrange(int(span * 0.97) // 60))
 
         if epoch == 0:
-            n_story, n_unique, n_indep = 75 * scale, 60 * scale, 8 * scale
+            n_story, n_unique, n_indep = 80 * scale, 72 * scale, 8 * scale
         else:
             target = max(3, round(0.05 * len(self.arts)))
             n_story, n_unique, n_indep = target // 4, target // 5, max(1, target // 40)

@@ -254,10 +254,15 @@ QUOTE_WHO = ["We", "This office", "The ministry", "Our team", "My department", "
 QUOTE_ADV = ["not", "never", "soon", "gladly", "only", "certainly", "not even", "swiftly"]
 ORD = ["first", "second", "third", "fourth", "fifth"]
 
-DE_FIRST = W("Jürgen Katrin Lukas Sabine Matthias Ulrike Florian Heike Tobias Anja Stefan Britta")
+DE_FIRST = W(
+    "Jürgen Katrin Lukas Sabine Matthias Ulrike Florian Heike Tobias Anja Stefan Britta Jonas "
+    "Miriam Henning Carola Bernd Svenja"
+)
 DE_LAST = W(
     "Müller Schneider Hoffmann Wagner Becker Schulz Krüger Neumann Schwarz Zimmermann "
-    "Braun Hartmann Lange Werner Köhler Vogel"
+    "Braun Hartmann Lange Werner Köhler Vogel Friedrich Scholz Möller Lehmann Krause Jäger "
+    "Peters Busch Frank Albrecht Seidel Engel Sauer Pohl Ludwig Kraus Böhm Winkler Haas Roth "
+    "Lorenz Brandl Voigt Kühn Thiele Fuchs"
 )
 DE_N = W(
     "Pipeline Brücke Talsperre Klinik Werft Schiene Haushalt Vertrag Grenzübergang Hafen "
@@ -276,18 +281,35 @@ DE_VERB = W(
 )
 DE_SENT = [
     "{p} sagte am {tag}, die {adj} {tn} in {pl} sei vom {org} {part} worden.",
-    "Nach Angaben von {p2} stehen {num} Millionen Euro für die {tn} auf dem Spiel.",
+    "Nach Angaben von {p2} {stehen} {num} Millionen Euro für die {tn} {spiel}.",
     "Die {people} in {pl} {verb} die {adj} {tn} in einer {adj2} Sitzung.",
-    "{p2} erklärte, der {org} habe {num} Seiten Unterlagen zur {tn} vorgelegt.",
-    "Im Landkreis {pl} {verb} {people} und {people2} die Pläne für die {tn}.",
-    "Ein Sprecher des {org} wollte die Zahlen von {p2} nicht kommentieren.",
-    "Bereits im {monat} hatten {people} aus {pl} vor der {adj} {tn} gewarnt.",
-    "Ob die {tn} bis {jahr} fertig wird, ist nach Einschätzung von {p2} offen.",
-    "Laut {org} betreffen die Änderungen rund {num} Haushalte in {pl}.",
-    "{people} {verb} am {tag} erneut, dass der {org} zu spät reagiert habe.",
-    "Die Opposition in {co} spricht von einer {adj} {tn} ohne klare Finanzierung.",
-    "Der {org} {verb} die Kritik und verwies auf {num} neue Gutachten.",
+    "{p2} {erkl}, der {org} habe {num} Seiten {unterl} zur {tn} vorgelegt.",
+    "Im Landkreis {pl} {verb} {people} und {people2} die {plaene} für die {tn}.",
+    "Ein {sprecher} des {org} wollte die Zahlen von {p2} nicht {komm}.",
+    "Bereits im {monat} hatten {people} aus {pl} vor der {adj} {tn} {gewarnt}.",
+    "Ob die {tn} bis {jahr} {fertig}, ist nach {einsch} von {p2} offen.",
+    "Laut {org} betreffen die {aend} rund {num} Haushalte in {pl}.",
+    "{people} {verb} am {tag} {erneut}, dass der {org} zu {spaet} reagiert habe.",
+    "Die {opp} in {co} spricht von einer {adj} {tn} ohne {klar} Finanzierung.",
+    "Der {org} {verb} die {kritik} und verwies auf {num} neue {gutachten}.",
 ]
+DE_STEHEN = ["stehen", "geht es um", "fehlen", "fließen"]
+DE_SPIEL = ["auf dem Spiel", "im Raum", "zur Debatte", "in Rede"]
+DE_ERKL = ["erklärte", "betonte", "kritisierte", "bestätigte", "räumte ein"]
+DE_UNTERL = ["Unterlagen", "Akten", "Gutachten", "Protokolle", "Pläne"]
+DE_PLAENE = ["Pläne", "Entwürfe", "Kosten", "Zeitpläne", "Verträge"]
+DE_SPRECHER = ["Sprecher", "Vertreter", "Mitarbeiter", "Justiziar"]
+DE_KOMM = ["kommentieren", "bestätigen", "bewerten", "erläutern"]
+DE_GEWARNT = ["gewarnt", "gezittert", "protestiert", "demonstriert"]
+DE_FERTIG = ["fertig wird", "eröffnet wird", "genehmigt wird", "finanziert ist"]
+DE_EINSCH = ["Einschätzung", "Ansicht", "Aussage", "Meinung"]
+DE_AEND = ["Änderungen", "Kürzungen", "Sperrungen", "Umbauten"]
+DE_ERNEUT = ["erneut", "öffentlich", "vehement", "schriftlich"]
+DE_SPAET = ["spät", "zögerlich", "halbherzig", "langsam"]
+DE_OPP = ["Opposition", "Gewerkschaft", "Bürgerinitiative", "Handelskammer"]
+DE_KLAR = ["klare", "solide", "gesicherte", "transparente"]
+DE_KRITIK = ["Kritik", "Vorwürfe", "Einwände", "Bedenken"]
+DE_GUTACHTEN = ["Gutachten", "Studien", "Messungen", "Prüfberichte"]
 DE_TAG = W("Montag Dienstag Mittwoch Donnerstag Freitag Samstag Sonntag")
 DE_MONAT = W("Januar Februar März April Mai Juni Juli August September Oktober November")
 DE_PART = W("gestoppt genehmigt verschoben geprüft beschlossen blockiert")
@@ -298,23 +320,50 @@ DE_TITLE = [
 ]
 
 RU_FIRST = W("Алексей Мария Сергей Ольга Дмитрий Наталья Игорь Екатерина Андрей Татьяна")
-RU_LAST = W("Иванов Смирнов Кузнецов Попов Соколов Лебедев Козлов Новиков Морозов Волков")
+RU_LAST = W(
+    "Иванов Смирнов Кузнецов Попов Соколов Лебедев Козлов Новиков Морозов Волков Зайцев "
+    "Павлов Семёнов Голубев Виноградов Богданов Воробьёв Фёдоров Михайлов Беляев Тарасов "
+    "Белов Комаров Орлов Киселёв Макаров Андреев Ковалёв Ильин Гусев"
+)
 RU_N = W("трубопровод мост порт завод бюджет договор аэропорт рудник водохранилище терминал")
 RU_ADJ = W("спорный новый отложенный секретный региональный дорогой временный крупный")
-RU_PEOPLE = W("жители депутаты эксперты чиновники фермеры рабочие аналитики пенсионеры")
-RU_VERB = W("раскритиковали одобрили заблокировали проверили поддержали отложили оспорили")
+RU_PEOPLE = W(
+    "жители депутаты эксперты чиновники фермеры рабочие аналитики пенсионеры активисты "
+    "юристы экологи предприниматели учителя врачи"
+)
+RU_VERB = W(
+    "раскритиковали одобрили заблокировали проверили поддержали отложили оспорили "
+    "обсудили осудили изучили отвергли"
+)
 RU_SENT = [
-    "{p} заявил в {den}, что {adj} {tn} в городе {pl} будет достроен к {god} году.",
-    "По словам {p2}, на кону стоят {num} миллионов рублей.",
-    "{people} города {pl} {verb} решение о строительстве, которое обойдётся в {num} млн.",
-    "Представители ведомства {org} отказались комментировать данные {p2}.",
-    "Ещё в {mes} {people} предупреждали, что {adj} {tn} вызовет споры.",
-    "Как сообщил {p2}, документы по проекту насчитывают {num} страниц.",
-    "{people} и {people2} {verb} планы властей на заседании в {den}.",
-    "В ведомстве {org} заявили, что изменения затронут около {num} семей в регионе {co}.",
-    "Оппозиция называет {tn} в городе {pl} примером бесхозяйственности.",
-    "Эксперты считают, что {adj} {tn} станет главной темой осени в регионе {co}.",
+    "{p} заявил в {den}, что {adj} {tn} в городе {pl} {budet} к {god} году.",
+    "По словам {p2}, {na_konu} {num} {mln} рублей.",
+    "{people} города {pl} {verb} {reshenie} о проекте стоимостью {num} млн.",
+    "Представители ведомства {org} {otkaz} данные {p2}.",
+    "Ещё в {mes} {people} {predupr}, что {adj} {tn} {vyzovet} {spory}.",
+    "Как {soobshil} {p2}, документы насчитывают {num} страниц.",
+    "{people} и {people2} {verb} планы {vlast} на {zased} в {den}.",
+    "В ведомстве {org} {zayavili}, что изменения затронут {num} семей в регионе {co}.",
+    "{opp} называет {tn} в городе {pl} {primer} {besh}.",
+    "{people} считают, что {adj} {tn} станет {glav} темой {sezon} в регионе {co}.",
 ]
+RU_BUDET = ["будет достроен", "откроется", "заработает", "будет сдан", "будет готов"]
+RU_NAKONU = ["на кону стоят", "речь идёт о", "в проект вложено", "уже потрачено"]
+RU_MLN = ["миллионов", "миллиардов", "тысяч"]
+RU_RESH = ["решение", "план", "постановление", "проект", "приказ"]
+RU_OTKAZ = ["отказались комментировать", "не подтвердили", "оспорили", "проверяют"]
+RU_PREDUPR = ["предупреждали", "говорили", "писали", "опасались", "утверждали"]
+RU_VYZOVET = ["вызовет", "спровоцирует", "усилит", "породит"]
+RU_SPORY = ["споры", "протесты", "скандал", "вопросы", "критику"]
+RU_SOOBSH = ["сообщил", "рассказал", "уточнил", "пояснил", "подчеркнул"]
+RU_VLAST = ["властей", "мэрии", "губернатора", "министерства", "подрядчика"]
+RU_ZASED = ["заседании", "встрече", "слушаниях", "совещании", "митинге"]
+RU_ZAYAV = ["заявили", "сообщили", "подтвердили", "уточнили"]
+RU_OPP = ["Оппозиция", "Профсоюз", "Общественная палата", "Местная пресса"]
+RU_PRIMER = ["примером", "символом", "образцом"]
+RU_BESH = ["бесхозяйственности", "коррупции", "некомпетентности", "расточительства"]
+RU_GLAV = ["главной", "острой", "ключевой", "болезненной"]
+RU_SEZON = ["осени", "весны", "года", "сезона", "выборов"]
 RU_DEN = W("понедельник вторник среду четверг пятницу субботу воскресенье")
 RU_MES = W("январе феврале марте апреле мае июне июле августе сентябре октябре")
 RU_TITLE = [
@@ -404,8 +453,17 @@ def _quote(rng: random.Random, lang: str, tn: str, role: str, name: str) -> str:
             f"{role} {name} said."
         )
     if lang == "de":
-        return f"„Die {tn} kommt erst nach einer {rng.choice(DE_ADJ)} Prüfung“, sagte {name}."
-    return f"«Мы не допустим срыва сроков, {rng.choice(RU_ADJ)} {tn} будет готов», — заявил {name}."
+        who = rng.choice(["Wir", "Das Land", "Der Kreis", "Die Stadt", "Das Ministerium"])
+        return (
+            f"„{who} {rng.choice(['prüft', 'stoppt', 'finanziert', 'sichert'])} die {tn} in "
+            f"{rng.choice(PLACES)} erst nach einer {rng.choice(DE_ADJ)} Prüfung“, sagte {name}."
+        )
+    who = rng.choice(["Мы", "Власти", "Министерство", "Правительство", "Мэрия", "Губернатор"])
+    return (
+        f"«{who} {rng.choice(['не допустит', 'обеспечит', 'гарантирует', 'проверит'])} "
+        f"{rng.choice(['срыва сроков', 'качество работ', 'финансирование', 'безопасность'])} "
+        f"в городе {rng.choice(PLACES)}, {rng.choice(RU_ADJ)} {tn} будет готов», — заявил {name}."
+    )
 
 
 def _grams(words: list[str], n: int = 8) -> set[int]:
@@ -440,6 +498,7 @@ class Writer:
         erole, ename = r.choice(ev.experts)
         adjs = r.sample(ADJ, 3)
         n1, n2 = r.sample(NOUNS, 2)
+        org = r.choice(ev.orgs)
         return {
             "p": f"{role} {name}" if r.random() < 0.5 else name,
             "p2": name.split()[-1] if r.random() < 0.6 else name,
@@ -455,8 +514,8 @@ class Writer:
             "tn": ev.topic_n,
             "pl": ev.place if r.random() < 0.7 else r.choice(PLACES),
             "co": ev.country,
-            "org": r.choice(ev.orgs),
-            "org2": ev.orgs[1],
+            "org": org,
+            "org2": ev.orgs[0] if org == ev.orgs[1] else ev.orgs[1],
             "verb": r.choice(VERB),
             "verbt": r.choice(VERB).capitalize(),
             "adv": r.choice(ADV),
@@ -518,6 +577,23 @@ class Writer:
             "tag": r.choice(DE_TAG),
             "monat": r.choice(DE_MONAT),
             "jahr": str(r.randint(2026, 2031)),
+            "stehen": r.choice(DE_STEHEN),
+            "spiel": r.choice(DE_SPIEL),
+            "erkl": r.choice(DE_ERKL),
+            "unterl": r.choice(DE_UNTERL),
+            "plaene": r.choice(DE_PLAENE),
+            "sprecher": r.choice(DE_SPRECHER),
+            "komm": r.choice(DE_KOMM),
+            "gewarnt": r.choice(DE_GEWARNT),
+            "fertig": r.choice(DE_FERTIG),
+            "einsch": r.choice(DE_EINSCH),
+            "aend": r.choice(DE_AEND),
+            "erneut": r.choice(DE_ERNEUT),
+            "spaet": r.choice(DE_SPAET),
+            "opp": r.choice(DE_OPP),
+            "klar": r.choice(DE_KLAR),
+            "kritik": r.choice(DE_KRITIK),
+            "gutachten": r.choice(DE_GUTACHTEN),
             "num": r.choice(ev.numbers) if r.random() < 0.6 else str(r.randint(3, 999)),
         }
 
@@ -541,6 +617,23 @@ class Writer:
             "den": r.choice(RU_DEN),
             "mes": r.choice(RU_MES),
             "god": str(r.randint(2026, 2031)),
+            "budet": r.choice(RU_BUDET),
+            "na_konu": r.choice(RU_NAKONU),
+            "mln": r.choice(RU_MLN),
+            "reshenie": r.choice(RU_RESH),
+            "otkaz": r.choice(RU_OTKAZ),
+            "predupr": r.choice(RU_PREDUPR),
+            "vyzovet": r.choice(RU_VYZOVET),
+            "spory": r.choice(RU_SPORY),
+            "soobshil": r.choice(RU_SOOBSH),
+            "vlast": r.choice(RU_VLAST),
+            "zased": r.choice(RU_ZASED),
+            "zayavili": r.choice(RU_ZAYAV),
+            "opp": r.choice(RU_OPP),
+            "primer": r.choice(RU_PRIMER),
+            "besh": r.choice(RU_BESH),
+            "glav": r.choice(RU_GLAV),
+            "sezon": r.choice(RU_SEZON),
             "num": r.choice(ev.numbers) if r.random() < 0.6 else str(r.randint(3, 999)),
         }
 
@@ -561,14 +654,18 @@ class Writer:
         """One sentence; redrawn if it would repeat eight words of another article."""
         lang = self.ev.lang
         tpl = DE_SENT if lang == "de" else RU_SENT if lang == "ru" else EN_SENT
-        for _ in range(30):
+        for _ in range(30 if lang == "en" else 120):
             s = self._fill(tpl)
             if self.avoid is None:
                 return s
             w = words_of(s)
             g = _grams(self.tail + w)
             if self.avoid.isdisjoint(g):
-                break
+                self.local |= g
+                self.tail = (self.tail + w)[-7:]
+                return s
+        # Every draw clashed (the small German and Russian grammars saturate at large
+        # scales): accept the last one rather than stall.
         self.local |= g
         self.tail = (self.tail + w)[-7:]
         return s
@@ -576,7 +673,14 @@ class Writer:
     def paragraph(self, n: int | None = None) -> str:
         """A paragraph of two to five sentences."""
         n = n or self.rng.randint(2, 5)
-        return " ".join(self.sentence() for _ in range(n))
+        out: list[str] = []
+        for _ in range(n * 3):
+            s = self.sentence()
+            if s:
+                out.append(s)
+            if len(out) == n:
+                break
+        return " ".join(out)
 
     def body(self, min_words: int, max_words: int, quote: bool = True) -> list[str]:
         """Main-text paragraphs totalling between ``min_words`` and ``max_words`` words."""
@@ -585,17 +689,19 @@ class Writer:
         count = 0
         while count < target - 25:
             p = self.paragraph()
-            paras.append(p)
-            count += len(p.split())
+            if p:
+                paras.append(p)
+                count += len(p.split())
         if quote and len(paras) > 2:
             spots = list(range(1, len(paras)))
             self.rng.shuffle(spots)
             for i in spots:  # a paragraph whose end does not clash next to the quote
-                g = _grams(words_of(paras[i])[-7:] + words_of(self.ev.quote)[:7])
+                after = words_of(paras[i + 1])[:7] if i + 1 < len(paras) else []
+                g = _grams(words_of(paras[i])[-7:] + words_of(self.ev.quote) + after)
                 if self.avoid is None or self.avoid.isdisjoint(g):
                     break
             paras[i] = paras[i] + " " + self.ev.quote
-            self.local |= _grams(words_of(paras[i]))
+            self.local |= g
         self.commit()
         return paras
 

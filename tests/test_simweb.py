@@ -1,0 +1,285 @@
+"""The simulated syndication web: determinism, ground truth, proxy server, epochs."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import urllib.error
+import urllib.request
+from collections import Counter
+from datetime import datetime
+from typing import Any
+from urllib.robotparser import RobotFileParser
+
+import pytest
+
+from tests.simweb import SimWeb, generate, serve
+from tests.simweb.text import words_of
+
+
+@pytest.fixture(scope="module")
+def web() -> SimWeb:
+    return generate()
+
+
+@pytest.fixture(scope="module")
+def truth(web: SimWeb) -> dict[str, Any]:
+    return web.truth
+
+
+def _digest(w: SimWeb) -> dict[str, str]:
+    return {u: hashlib.sha256(w.responses[u].body).hexdigest() for u in w.routes}
+
+
+def test_same_arguments_same_bytes(web: SimWeb) -> None:
+    again = generate()
+    assert again.seeds == web.seeds
+    assert _digest(again) == _digest(web)
+    for url, r in web.hostile.static.items():
+        assert again.hostile.static[url] == r
+    other = generate(seed=8)
+    assert other.responses[other.arts[0].url].body != web.responses[web.arts[0].url].body
+
+
+def test_truth_is_json_and_complete(truth: dict[str, Any]) -> None:
+    json.dumps(truth)
+    for key in (
+        "seeds",
+        "invalid_seeds",
+        "outlets",
+        "articles",
+        "copies",
+        "stories",
+        "outlet_edges",
+        "hostile",
+        "boilerplate",
+        "independent_groups",
+        "reachable",
+    ):
+        assert truth[key], key
+    assert len(truth["outlets"]) >= 15
+    assert set(truth["invalid_seeds"]) < set(truth["seeds"])
+    forms = Counter(c["form"] for c in truth["copies"])
+    assert set(forms) == set("abcdefgh")
+    licence = [d for d, b in truth["boilerplate"].items() if any("backlink" in s for s in b)]
+    assert licence
+    shared = Counter(s for b in truth["boilerplate"].values() for s in b)
+    assert max(shared.values()) >= 2  # the syndication-network line
+    hosts = [h for o in truth["outlets"].values() for h in o["hosts"]]
+    assert any(h.startswith("www.") for h in hosts) and any(h.startswith("news.") for h in hosts)
+
+
+def test_copies_sources_roots_and_edges(truth: dict[str, Any]) -> None:
+    arts = truth["articles"]
+    edges: Counter[tuple[str, str]] = Counter()
+    for c in truth["copies"]:
+        copy, src = arts[c["copy"]], arts[c["source"]]
+        assert copy["source"] == c["source"] and copy["form"] == c["form"]
+        root = arts[copy["root"]]
+        assert root["source"] is None and root["form"] in ("original",)
+        assert copy["story"] == src["story"] == root["story"]
+        if copy["published"] and src["published"] and copy["date_precision"] == "datetime":
+            assert datetime.fromisoformat(copy["published"]) > datetime.fromisoformat(
+                src["published"]
+            )
+        edges[(copy["outlet"], src["outlet"])] += 1
+        if c["form"] == "c":
+            assert c["kind"] == "partial" and sum(len(p.split()) for p in copy["paragraphs"]) >= 50
+        if c["form"] == "h":
+            assert copy["published"] is None
+    assert {(e["copier"], e["source"]): e["weight"] for e in truth["outlet_edges"]} == edges
+    for e in truth["outlet_edges"]:
+        assert e["credited"] + e["uncredited"] == e["weight"]
+    chains = [c for c in truth["copies"] if c["form"] == "f" and c["credited"]]
+    assert chains and all(arts[c["source"]]["form"] == "f" for c in chains)
+    for sid, st in truth["stories"].items():
+        assert st["root"] in st["members"] and arts[st["root"]]["story"] == sid
+
+
+def test_articles_are_news_sized(web: SimWeb, truth: dict[str, Any]) -> None:
+    for url, a in truth["articles"].items():
+        size = len(web.responses[url].body)
+        assert 40_000 <= size <= 120_000, url
+        if a["kind"] != "partial" and a["form"] != "g":
+            assert 400 <= sum(len(p.split()) for p in a["paragraphs"]) <= 1200, url
+    langs = Counter(a["language"] for a in truth["articles"].values())
+    assert langs["de"] and langs["ru"]
+    assert any(a["published"] is None for a in truth["articles"].values())
+    assert any(a["author"] is None for a in truth["articles"].values())
+    assert Counter(a["date_precision"] for a in truth["articles"].values())["date"]
+
+
+def test_no_shared_eight_words_except_copies(truth: dict[str, Any]) -> None:
+    """Different stories never share eight consecutive words (boilerplate aside)."""
+    owner: dict[tuple[str, ...], str] = {}
+    quotes: dict[str, set[str]] = {}
+    groups = {u: i for i, g in enumerate(truth["independent_groups"]) for u in g}
+    for url, a in truth["articles"].items():
+        if a["source"]:
+            continue
+        ws = words_of(" ".join(a["paragraphs"]))
+        for i in range(len(ws) - 7):
+            g = tuple(ws[i : i + 8])
+            other = owner.setdefault(g, url)
+            if other != url:
+                assert groups.get(other, -1) == groups.get(url, -2), (g, url, other)
+                quotes.setdefault(url, set()).add(" ".join(g))
+    # independent reports share at most the official's short quote
+    for url, grams in quotes.items():
+        assert len(grams) < 20, url
+
+
+def test_independent_groups_are_not_copies(truth: dict[str, Any]) -> None:
+    arts = truth["articles"]
+    for g in truth["independent_groups"]:
+        assert len(g) >= 2 and len({arts[u]["outlet"] for u in g}) == len(g)
+        assert all(arts[u]["form"] == "independent" and arts[u]["source"] is None for u in g)
+
+
+def test_disallowed_and_orphans(web: SimWeb, truth: dict[str, Any]) -> None:
+    arts = truth["articles"]
+    dis = [u for u, a in arts.items() if a["disallowed"]]
+    assert dis
+    for u in dis:
+        o = truth["outlets"][arts[u]["outlet"]]
+        rp = RobotFileParser()
+        rp.parse(web.responses[o["home"] + "robots.txt"].body.decode().splitlines())
+        assert not rp.can_fetch("*", u) and not arts[u]["reachable"]
+        assert u not in truth["reachable"]
+    assert any(not a["reachable"] and not a["disallowed"] for a in arts.values())  # orphans
+    reach = set(truth["reachable"])
+    assert {a for a, v in arts.items() if v["reachable"]} <= reach
+    assert all(o["home"] in reach for o in truth["outlets"].values())
+
+
+def test_hostile_truth(web: SimWeb, truth: dict[str, Any]) -> None:
+    codes = {v["expect"] for v in truth["hostile"].values()}
+    assert codes >= {
+        "ok",
+        "too_large",
+        "not_html",
+        "redirect_loop",
+        "too_many_redirects",
+        "trap",
+        "timeout",
+        "http_500",
+        "http_404",
+        "robots",
+    }
+    home = web.responses["http://hostile.test/"].body.decode()
+    for url, v in truth["hostile"].items():
+        assert url in home
+        if v["expect"] == "ok" and "cp1251" in url:
+            assert v["must_contain"].encode("cp1251") in web.responses[url].body
+    cal = web.response("http://hostile.test/calendar/2025/01")
+    assert cal is not None and b"/calendar/2025/02" in cal.body
+    page = web.response("http://hostile.test/archive?sid=a1b2c3d4e5f60718")
+    assert page is not None
+    nxt = re.search(rb"sid=([0-9a-f]{16})", page.body)
+    assert nxt and nxt.group(1) != b"a1b2c3d4e5f60718"
+
+
+def _opener(port: int) -> urllib.request.OpenerDirector:
+    proxy = urllib.request.ProxyHandler({"http": f"http://127.0.0.1:{port}"})
+    return urllib.request.build_opener(proxy)
+
+
+def _status(opener: urllib.request.OpenerDirector, req: str | urllib.request.Request) -> int:
+    try:
+        with opener.open(req, timeout=5) as r:
+            return r.status
+    except urllib.error.HTTPError as e:
+        return e.code
+
+
+def test_server_is_a_forward_proxy(web: SimWeb) -> None:
+    art = web.arts[0]
+    with serve(web) as srv:
+        op = _opener(srv.port)
+        with op.open(art.url, timeout=5) as r:
+            body, etag = r.read(), r.headers["ETag"]
+            assert body == web.responses[art.url].body and r.headers["Last-Modified"]
+        assert srv.hits[art.url] == 1
+        req = urllib.request.Request(art.url, headers={"If-None-Match": etag})
+        assert _status(op, req) == 304
+        lm = web.responses[art.url].headers[2][1]
+        req = urllib.request.Request(art.url, headers={"If-Modified-Since": lm})
+        assert _status(op, req) == 304
+        # bare host redirects to www, followed by urllib
+        o = next(o for o in web.outlets if o.bare_redirect)
+        with op.open(f"http://{o.domain}/", timeout=5) as r:
+            assert r.url == o.home
+        assert _status(op, "http://nowhere.test/") == 502
+        assert _status(op, "http://hostile.test/error") == 500
+        assert _status(op, "http://hostile.test/gone") == 404
+        # redirect loop: urllib gives up with the last redirect status
+        assert _status(op, "http://hostile.test/loop-a") in (301, 302)
+        assert srv.hits["http://hostile.test/loop-b"] >= 1
+        assert [_status(op, "http://hostile.test/flaky") for _ in range(3)] == [503, 503, 200]
+
+
+def test_server_origin_form_and_live_epoch_switch(web: SimWeb) -> None:
+    import http.client
+
+    with serve(web) as srv:
+        c = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=5)
+        o = web.outlets[2]
+        c.request("GET", "/robots.txt", headers={"Host": o.host})
+        r = c.getresponse()
+        assert r.status == 200 and b"Sitemap:" in r.read()
+        c.request("GET", o.feed)  # keep-alive: same connection, absolute form
+        r = c.getresponse()
+        assert r.status == 200 and b"<rss" in r.read()
+        c.request("CONNECT", "www.dailyherald.test:443")
+        assert c.getresponse().status == 502
+        c.close()
+        srv.set_web(generate(epoch=1))
+        with _opener(srv.port).open(o.feed, timeout=5) as r:
+            assert r.read() == srv.web.responses[o.feed].body
+
+
+def test_stop_ends_stalled_requests(web: SimWeb) -> None:
+    import threading
+    import time
+
+    srv = serve(web)
+    result: list[object] = []
+
+    def fetch() -> None:
+        try:
+            _opener(srv.port).open("http://hostile.test/stall", timeout=30)
+        except Exception as e:  # noqa: BLE001
+            result.append(e)
+
+    t = threading.Thread(target=fetch)
+    t.start()
+    time.sleep(0.3)
+    start = time.monotonic()
+    srv.stop()
+    t.join(5)
+    assert not t.is_alive() and result and time.monotonic() - start < 5
+
+
+def test_scale_12_has_enough_pages() -> None:
+    assert len(generate(scale=12).fetchable()) >= 5000
+
+
+def test_epoch_1_adds_and_edits(web: SimWeb) -> None:
+    nxt = generate(epoch=1)
+    old = {a.url: a for a in web.arts}
+    new = {a.url: a for a in nxt.arts}
+    assert set(old) < set(new)
+    added = len(new) - len(old)
+    assert 0.03 * len(old) <= added <= 0.08 * len(old)
+    changed = 0
+    for url in old:
+        a, b = web.responses[url].body, nxt.responses[url].body
+        if a != b:
+            changed += 1
+            assert new[url].modified == 1
+        else:
+            assert web.responses[url].headers == nxt.responses[url].headers
+    assert 0.01 * len(old) <= changed <= 0.03 * len(old)
+    assert any(a.source for a in nxt.arts if a.epoch == 1)
+    assert nxt.responses[web.outlets[0].feed].body != web.responses[web.outlets[0].feed].body
