@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import random
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 W = str.split
 
@@ -470,9 +472,57 @@ def _grams(words: list[str], n: int = 8) -> set[int]:
     return {hash(tuple(words[i : i + n])) for i in range(len(words) - n + 1)}
 
 
+HUNG = [h.replace("-", " ") for h in HUNG]
+MISSING = [m.replace("-", " ") for m in MISSING]
+SIMPLE_EN: dict[str, list[str]] = {
+    "say": SAY,
+    "when": WHEN,
+    "when2": WHEN,
+    "verb": VERB,
+    "adv": ADV,
+    "adjc": ADJC,
+    "things": THINGS,
+    "unit": UNITS,
+    "link": LINK,
+    "ord": ORD,
+    "acc": ACC,
+    "hung": HUNG,
+    "concern": CONCERN,
+    "aud": AUD,
+    "seen": SEEN,
+    "plan": PLAN,
+    "suggest": SUGGEST,
+    "refuse": REFUSE,
+    "occasion": OCCASION,
+    "gov": GOV,
+    "cited": CITED,
+    "row": ROW,
+    "split": SPLIT,
+    "missing": MISSING,
+    "follow": FOLLOW,
+    "by": BY,
+    "rec": REC,
+    "seen_by": SEEN_BY,
+    "remains": REMAINS,
+}
+
+
 def words_of(text: str) -> list[str]:
     """Lower-cased word tokens, as used for the eight-word overlap rule."""
     return re.findall(r"\w+", text.lower())
+
+
+class _Lazy(dict):
+    """A format_map mapping that computes each slot on first use."""
+
+    def __init__(self, fn: Callable[[dict[str, Any], str], Any]) -> None:
+        super().__init__()
+        self.fn = fn
+
+    def __missing__(self, key: str) -> Any:
+        value = self.fn(self, key)
+        self[key] = value
+        return value
 
 
 class Writer:
@@ -493,67 +543,56 @@ class Writer:
 
     # -- slot filling -------------------------------------------------------------------
     def _slots(self) -> dict[str, str]:
+        return _Lazy(self._slot_en)
+
+    def _slot_en(self, d: dict[str, Any], key: str) -> Any:
+        """One English slot value, drawn only when a template asks for it."""
         r, ev = self.rng, self.ev
-        role, name = r.choice(ev.people)
-        erole, ename = r.choice(ev.experts)
-        adjs = r.sample(ADJ, 3)
-        n1, n2 = r.sample(NOUNS, 2)
-        org = r.choice(ev.orgs)
-        return {
-            "p": f"{role} {name}" if r.random() < 0.5 else name,
-            "p2": name.split()[-1] if r.random() < 0.6 else name,
-            "pn": name.split()[-1],
-            "x": ename if r.random() < 0.5 else ename.split()[-1],
-            "expert": erole,
-            "say": r.choice(SAY),
-            "sayt": r.choice(SAY).capitalize(),
-            "when": r.choice(WHEN),
-            "when2": r.choice(WHEN),
-            "ta": ev.topic_a,
-            "ta_t": ev.topic_a.capitalize(),
-            "tn": ev.topic_n,
-            "pl": ev.place if r.random() < 0.7 else r.choice(PLACES),
-            "co": ev.country,
-            "org": org,
-            "org2": ev.orgs[0] if org == ev.orgs[1] else ev.orgs[1],
-            "verb": r.choice(VERB),
-            "verbt": r.choice(VERB).capitalize(),
-            "adv": r.choice(ADV),
-            "adj": adjs[0],
-            "adj2": adjs[1],
-            "adj3": adjs[2],
-            "adjt": adjs[0].capitalize(),
-            "adjc": r.choice(ADJC),
-            "n1": n1,
-            "n2": n2,
-            "things": r.choice(THINGS),
-            "num": r.choice(ev.numbers) if r.random() < 0.7 else str(r.randint(3, 9999)),
-            "unit": r.choice(UNITS),
-            "link": r.choice(LINK),
-            "ord": r.choice(ORD),
-            "year": str(r.randint(2009, 2023)),
-            "acc": r.choice(ACC),
-            "hung": r.choice(HUNG).replace("-", " "),
-            "concern": r.choice(CONCERN),
-            "aud": r.choice(AUD),
-            "seen": r.choice(SEEN),
-            "plan": r.choice(PLAN),
-            "suggest": r.choice(SUGGEST),
-            "refuse": r.choice(REFUSE),
-            "occasion": r.choice(OCCASION),
-            "gov": r.choice(GOV),
-            "cited": r.choice(CITED),
-            "row": r.choice(ROW),
-            "split": r.choice(SPLIT),
-            "missing": r.choice(MISSING).replace("-", " "),
-            "follow": r.choice(FOLLOW),
-            "by": r.choice(BY),
-            "rec": r.choice(REC),
-            "seen_by": r.choice(SEEN_BY),
-            "remains": r.choice(REMAINS),
-            "adj_c": adjs[0].capitalize(),
-            "n1_c": n1.capitalize(),
-        }
+        opts = SIMPLE_EN.get(key)
+        if opts is not None:  # the common case, kept cheap
+            return opts[int(r.random() * len(opts))]
+        if key == "_person":
+            return r.choice(ev.people)
+        if key == "_expert":
+            return r.choice(ev.experts)
+        if key == "_adjs":
+            return r.sample(ADJ, 3)
+        if key == "_nouns":
+            return r.sample(NOUNS, 2)
+        role, name = d["_person"] if key in ("p", "p2", "pn") else ("", "")
+        if key == "p":
+            return f"{role} {name}" if r.random() < 0.5 else name
+        if key == "p2":
+            return name.split()[-1] if r.random() < 0.6 else name
+        if key == "pn":
+            return name.split()[-1]
+        if key == "x":
+            ename = d["_expert"][1]
+            return ename if r.random() < 0.5 else ename.split()[-1]
+        if key == "expert":
+            return d["_expert"][0]
+        if key in ("sayt", "verbt"):
+            return r.choice(SAY if key == "sayt" else VERB).capitalize()
+        if key in ("adj", "adj2", "adj3"):
+            return d["_adjs"][{"adj": 0, "adj2": 1, "adj3": 2}[key]]
+        if key in ("adjt", "adj_c"):
+            return d["adj"].capitalize()
+        if key in ("n1", "n2"):
+            return d["_nouns"][key == "n2"]
+        if key == "n1_c":
+            return d["n1"].capitalize()
+        if key == "org":
+            return r.choice(ev.orgs)
+        if key == "org2":
+            return ev.orgs[0] if d["org"] == ev.orgs[1] else ev.orgs[1]
+        if key == "pl":
+            return ev.place if r.random() < 0.7 else r.choice(PLACES)
+        if key == "num":
+            return r.choice(ev.numbers) if r.random() < 0.7 else str(r.randint(3, 9999))
+        if key == "year":
+            return str(r.randint(2009, 2023))
+        fixed = {"ta": ev.topic_a, "ta_t": ev.topic_a.capitalize(), "tn": ev.topic_n}
+        return fixed.get(key, ev.country)
 
     def _slots_de(self) -> dict[str, str]:
         r, ev = self.rng, self.ev
@@ -646,7 +685,7 @@ class Writer:
             if lang == "ru"
             else self._slots()
         )
-        s = self.rng.choice(templates).format(**slots)
+        s = templates[int(self.rng.random() * len(templates))].format_map(slots)
         return s[0].upper() + s[1:]
 
     # -- public -------------------------------------------------------------------------
@@ -714,7 +753,7 @@ class Writer:
 
     def comment(self) -> str:
         """A reader comment (English only; commenters everywhere write English)."""
-        return self.rng.choice(COMMENT).format(**self._slots())
+        return self.rng.choice(COMMENT).format_map(self._slots())
 
 
 def edit_words(rng: random.Random, text: str, k: int = 3) -> str:
