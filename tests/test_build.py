@@ -193,3 +193,15 @@ def test_outlet_graph_skips_self_copies_and_light_edges() -> None:
     A = build_article_graph(records, [copy("w2", "w1"), copy("p1", "w1")])
     assert sorted(build_outlet_graph(A).edges) == [("paper", "wire")]
     assert build_outlet_graph(A, min_weight=2).number_of_edges() == 0
+
+
+def test_bulk_load_equals_the_public_api() -> None:
+    G = build_article_graph(RECORDS, [*EDGES, copy("https://x/1", "https://ghost/9")])
+    H = nx.DiGraph(**G.graph)
+    H.add_nodes_from(G.nodes(data=True))
+    H.add_edges_from(G.edges(data=True))
+    assert nx.utils.graphs_equal(G, H)
+    assert list(G.nodes) == list(H.nodes) and list(G.edges) == list(H.edges)
+    assert dict(G.in_degree) == dict(H.in_degree)
+    G.add_edge("https://x/1", "https://wire/1")  # still a normal, mutable DiGraph
+    assert G.has_edge("https://x/1", "https://wire/1") and "https://x/1" in G.pred["https://wire/1"]
