@@ -62,7 +62,8 @@ _XML_SPECIAL = re.compile('[&<>"\t\n\r\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\uf
 _XML_ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}
 _XML_ESCAPES |= {"\t": "&#9;", "\n": "&#10;", "\r": "&#13;"}
 _CSV_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
-_CSV_FORMULA = ("=", "+", "-", "@", "\t", "\r")
+_SEP = "\uf8ff"  # a private-use character: joins a column's texts for _map_text
+_CSV_LEAD = re.compile(f"(^|{_SEP})(?=[=+\\-@\t\r])")  # OWASP formula leads
 
 
 def xml_text(value: str) -> str:
@@ -96,8 +97,27 @@ def csv_cell(value: Any) -> Any:
         return ""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return value
-    text = _CSV_CONTROL.sub("", _text(value))
-    return "'" + text if text.startswith(_CSV_FORMULA) else text
+    return _csv_text(_text(value))
+
+
+def _csv_text(text: str) -> str:
+    """Controls dropped, then ``'`` before a formula lead, at the start and after each _SEP."""
+    return _CSV_LEAD.sub("\\g<1>'", _CSV_CONTROL.sub("", text))
+
+
+def _map_text(texts: list[str], clean: Callable[[str], str]) -> list[str]:
+    """``[clean(t) for t in texts]``, done as one C-level pass over the joined column.
+
+    ``clean`` works character by character (or anchors on :data:`_SEP`), so joining,
+    cleaning and splitting gives the same result; texts holding ``_SEP`` themselves fall
+    back to one call each. At a million rows this is several times faster.
+    """
+    if not texts:
+        return []
+    joined = _SEP.join(texts)
+    if joined.count(_SEP) != len(texts) - 1:
+        return [clean(t) for t in texts]
+    return clean(joined).split(_SEP)
 
 
 # --- files ------------------------------------------------------------------------------
@@ -140,34 +160,72 @@ def csv_paths(path: str | os.PathLike[str]) -> tuple[Path, Path]:
     return stem.with_name(stem.name + ".nodes.csv"), stem.with_name(stem.name + ".edges.csv")
 
 
-# --- schema -----------------------------------------------------------------------------
+# --- schema and columns -----------------------------------------------------------------
 
-_RANK = {bool: 0, int: 1, float: 2, str: 3}
+_CHUNK_ROWS = 50_000  # rows turned into columns at a time: C-speed cleaning, bounded memory
 
 
 def _schema(dicts: Iterable[Mapping[str, Any]]) -> dict[str, type]:
-    """Attribute name -> the narrowest of bool, int, float, str holding its non-None values."""
-    seen: dict[str, type | None] = {}
-    for d in dicts:
-        for k, v in d.items():
-            if v is None:
-                seen.setdefault(k, None)
-                continue
-            t = type(v)
-            t = t if t in _RANK else str
-            old = seen.get(k)
-            if old is None or old is t:
-                seen[k] = t
-            elif {old, t} == {int, float}:
-                seen[k] = float
-            elif old is not str:
-                seen[k] = str
-    return {k: t or str for k, t in seen.items()}  # all None: declared, typed as text
+    """Attribute name -> bool, int, float or str: the narrowest type holding its values.
+
+    Mixed int and float give float; anything else mixed, or not a number or boolean
+    (lists included), gives str. Names whose values are all None are typed str.
+    """
+    pairs: dict[tuple[str, type], None] = {}
+    for d in dicts:  # C-level per dict: this scans every node and edge
+        pairs.update(dict.fromkeys(zip(d, map(type, d.values()), strict=True)))
+    found: dict[str, set[type]] = {}
+    for k, t in pairs:
+        found.setdefault(k, set()).add(t)
+    schema = {}
+    for k, types in found.items():
+        types.discard(type(None))
+        if types == {bool}:
+            schema[k] = bool
+        elif types and types <= {int, float}:
+            schema[k] = float if float in types else int
+        else:
+            schema[k] = str
+    return schema
+
+
+def _edges(G: nx.Graph) -> Iterable[tuple[Any, Any, dict[str, Any]]]:
+    """``G.edges(data=True)``; for a DiGraph read off ``G.adjacency()``, a third faster."""
+    if not G.is_directed() or G.is_multigraph():
+        return G.edges(data=True)
+    return ((u, v, d) for u, nbrs in G.adjacency() for v, d in nbrs.items())
+
+
+def _chunks(items: Iterable[Any]) -> Iterator[list[Any]]:
+    chunk: list[Any] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == _CHUNK_ROWS:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _texts(values: list[Any], kind: type, clean: Callable[[str], str]) -> list[str | None]:
+    """Column values as cleaned text (None stays None)."""
+    if kind is bool:
+        return [None if v is None else _BOOL[v] for v in values]
+    if kind is float:
+        return [None if v is None else repr(float(v)) for v in values]
+    if kind is int:
+        return [None if v is None else str(v) for v in values]
+    raw = [v if type(v) is str else _text(v) for v in values if v is not None]
+    it = iter(_map_text(raw, clean))
+    return [None if v is None else next(it) for v in values]
+
+
+def _fragments(values: list[Any], kind: type, before: str, after: str) -> list[str]:
+    """``before + text + after`` per XML-escaped value, "" for None."""
+    return ["" if t is None else before + t + after for t in _texts(values, kind, xml_text)]
 
 
 # --- writers ----------------------------------------------------------------------------
-
-
 def _write_json(G: nx.Graph, f: IO[str]) -> None:
     data = nx.node_link_data(G, edges="edges")
     enc = json.JSONEncoder(ensure_ascii=True, allow_nan=False, default=str)
@@ -191,30 +249,10 @@ _XML_TYPES = {bool: "boolean", int: "long", float: "double", str: "string"}  # G
 _BOOL = {True: "true", False: "false"}
 
 
-def _xml_any(value: Any) -> str:
-    return xml_text(value if type(value) is str else _text(value))
-
-
-def _xml_converters(schema: Mapping[str, type]) -> dict[str, Callable[[Any], str]]:
-    """Per attribute, the cheapest function giving its XML-escaped text (hot loop)."""
-    pick = {bool: _BOOL.__getitem__, int: str, float: repr}
-    return {k: pick.get(t, _xml_any) for k, t in schema.items()}
-
-
-def _xml_values(
-    d: Mapping[str, Any], conv: Mapping[str, Callable[[Any], str]], open_: Mapping[str, str]
-) -> str:
-    """``open_[k] + text + closing`` for every non-None attribute ``k`` written."""
-    return "".join([open_[k] + conv[k](v) for k, v in d.items() if v is not None and k in conv])
-
-
 def _write_gexf(G: nx.Graph, f: IO[str], *, label: str | None) -> None:
     nschema = _schema(d for _, d in G.nodes(data=True))
-    eschema = _schema(d for _, _, d in G.edges(data=True))
+    eschema = _schema(d for _, _, d in _edges(G))
     eschema.pop("weight", None)  # GEXF carries weight on the edge element itself
-    nconv, econv = _xml_converters(nschema), _xml_converters(eschema)
-    nopen = {k: f'"/><attvalue for="{i}" value="' for i, k in enumerate(nschema)}
-    eopen = {k: f'"/><attvalue for="{i}" value="' for i, k in enumerate(eschema)}
     kind = "directed" if G.is_directed() else "undirected"
     desc = xml_text(str(G.graph.get("edge_direction", EDGE_DIRECTION)))
     f.write(
@@ -230,33 +268,52 @@ def _write_gexf(G: nx.Graph, f: IO[str], *, label: str | None) -> None:
             f.write(f'<attribute id="{i}" title="{xml_text(k)}" type="{_XML_TYPES[t]}"/>\n')
         f.write("</attributes>\n")
 
-    def attvalues(d: Mapping[str, Any], conv: Any, open_: Any) -> str:
-        # every opener starts by closing the previous attvalue: drop the first closer
-        body = _xml_values(d, conv, open_)
-        return f'<attvalues>{body[3:]}"/></attvalues>' if body else ""
+    def attvalues(dicts: list[Mapping[str, Any]], schema: Mapping[str, type]) -> list[str]:
+        cols = [
+            _fragments([d.get(k) for d in dicts], t, f'<attvalue for="{i}" value="', '"/>')
+            for i, (k, t) in enumerate(schema.items())
+        ]
+        bodies = map("".join, zip(*cols, strict=True)) if cols else [""] * len(dicts)
+        return [f"<attvalues>{b}</attvalues>" if b else "" for b in bodies]
 
     f.write("<nodes>\n")
     esc: dict[Any, str] = {}
-    write = f.write
-    for n, d in G.nodes(data=True):
-        nid = esc[n] = xml_text(str(n))
-        text = d.get(label) if label else None
-        lab = nid if text is None else _xml_any(text)
-        write(f'<node id="{nid}" label="{lab}">{attvalues(d, nconv, nopen)}</node>\n')
-    write("</nodes>\n<edges>\n")
-    for i, (u, v, d) in enumerate(G.edges(data=True)):
-        w = d.get("weight")
-        wa = "" if w is None else f' weight="{float(w)!r}"'
-        body = attvalues(d, econv, eopen)
-        write(f'<edge id="{i}" source="{esc[u]}" target="{esc[v]}"{wa}>{body}</edge>\n')
-    write("</edges>\n</graph>\n</gexf>\n")
+    for chunk in _chunks(G.nodes(data=True)):
+        ids = _map_text([str(n) for n, _ in chunk], xml_text)
+        esc.update(zip((n for n, _ in chunk), ids, strict=True))
+        dicts = [d for _, d in chunk]
+        labels = ids
+        if label:
+            texts = _texts([d.get(label) for d in dicts], str, xml_text)
+            labels = [i if t is None else t for i, t in zip(ids, texts, strict=True)]
+        f.writelines(
+            f'<node id="{i}" label="{lab}">{a}</node>\n'
+            for i, lab, a in zip(ids, labels, attvalues(dicts, nschema), strict=True)
+        )
+    f.write("</nodes>\n<edges>\n")
+    count = 0
+    for chunk in _chunks(_edges(G)):
+        dicts = [d for _, _, d in chunk]
+        weights = _fragments([d.get("weight") for d in dicts], float, ' weight="', '"')
+        f.writelines(
+            f'<edge id="{n}" source="{esc[u]}" target="{esc[v]}"{w}>{a}</edge>\n'
+            for n, (u, v, _), w, a in zip(
+                range(count, count + len(chunk)),
+                chunk,
+                weights,
+                attvalues(dicts, eschema),
+                strict=True,
+            )
+        )
+        count += len(chunk)
+    f.write("</edges>\n</graph>\n</gexf>\n")
 
 
 def _write_graphml(G: nx.Graph, f: IO[str]) -> None:
     schemas = {
         "graph": _schema([G.graph]),
         "node": _schema(d for _, d in G.nodes(data=True)),
-        "edge": _schema(d for _, _, d in G.edges(data=True)),
+        "edge": _schema(d for _, _, d in _edges(G)),
     }
     f.write(
         '<?xml version="1.0" encoding="UTF-8"?>\n'
@@ -265,60 +322,62 @@ def _write_graphml(G: nx.Graph, f: IO[str]) -> None:
         'xsi:schemaLocation="http://graphml.graphdrawing.org/xmlns '
         'http://graphml.graphdrawing.org/xmlns/1.0/graphml.xsd">\n'
     )
-    opens: dict[str, dict[str, str]] = {}
-    i = 0
+    keys: dict[str, list[tuple[str, type, str]]] = {}
+    n = 0
     for dom, schema in schemas.items():
-        opens[dom] = {}
+        keys[dom] = []
         for k, t in schema.items():
             f.write(
-                f'<key id="d{i}" for="{dom}" attr.name="{xml_text(k)}" '
+                f'<key id="d{n}" for="{dom}" attr.name="{xml_text(k)}" '
                 f'attr.type="{_XML_TYPES[t]}"/>\n'
             )
-            opens[dom][k] = f'</data><data key="d{i}">'
-            i += 1
-    conv = {dom: _xml_converters(schema) for dom, schema in schemas.items()}
+            keys[dom].append((k, t, f'<data key="d{n}">'))
+            n += 1
 
-    def data(d: Mapping[str, Any], dom: str) -> str:
-        # every opener starts by closing the previous element: drop the first closer
-        body = _xml_values(d, conv[dom], opens[dom])
-        return f"{body[7:]}</data>" if body else ""
+    def data(dicts: list[Mapping[str, Any]], dom: str) -> list[str]:
+        cols = [_fragments([d.get(k) for d in dicts], t, o, "</data>") for k, t, o in keys[dom]]
+        return list(map("".join, zip(*cols, strict=True))) if cols else [""] * len(dicts)
 
     kind = "directed" if G.is_directed() else "undirected"
-    f.write(f'<graph edgedefault="{kind}">{data(G.graph, "graph")}\n')
+    f.write(f'<graph edgedefault="{kind}">{data([G.graph], "graph")[0]}\n')
     esc: dict[Any, str] = {}
-    write = f.write
-    for n, d in G.nodes(data=True):
-        nid = esc[n] = xml_text(str(n))
-        write(f'<node id="{nid}">{data(d, "node")}</node>\n')
-    for u, v, d in G.edges(data=True):
-        write(f'<edge source="{esc[u]}" target="{esc[v]}">{data(d, "edge")}</edge>\n')
-    write("</graph>\n</graphml>\n")
+    for chunk in _chunks(G.nodes(data=True)):
+        ids = _map_text([str(n) for n, _ in chunk], xml_text)
+        esc.update(zip((n for n, _ in chunk), ids, strict=True))
+        body = data([d for _, d in chunk], "node")
+        f.writelines(f'<node id="{i}">{b}</node>\n' for i, b in zip(ids, body, strict=True))
+    for chunk in _chunks(_edges(G)):
+        body = data([d for _, _, d in chunk], "edge")
+        f.writelines(
+            f'<edge source="{esc[u]}" target="{esc[v]}">{b}</edge>\n'
+            for (u, v, _), b in zip(chunk, body, strict=True)
+        )
+    f.write("</graph>\n</graphml>\n")
 
 
-def _same(value: Any) -> Any:
-    return value  # numbers and None: the csv module writes them as they are
-
-
-def _csv_bool(value: Any) -> str:
-    return "" if value is None else _BOOL[value]
+def _csv_columns(dicts: list[Mapping[str, Any]], schema: Mapping[str, type]) -> list[list[Any]]:
+    """One list per attribute: numbers as they are, the rest as neutralised text."""
+    cols: list[list[Any]] = []
+    for k, t in schema.items():
+        values = [d.get(k) for d in dicts]
+        if t is int or t is float:
+            cols.append(values)  # the csv module writes None as an empty cell
+        else:
+            cols.append(["" if x is None else x for x in _texts(values, t, _csv_text)])
+    return cols
 
 
 def _write_csv(
     f: IO[str],
     lead: Sequence[str],
-    schema: Mapping[str, type | None],
-    items: Iterable[tuple[Sequence[Any], Mapping[str, Any]]],
+    schema: Mapping[str, type],
+    rows: Iterable[tuple[Sequence[list[Any]], list[Mapping[str, Any]]]],
 ) -> None:
-    """Header ``lead + schema keys``, then per item its lead cells and attribute cells.
-
-    Lead cells come already made safe; attribute cells are converted per column type
-    (None: unknown type, cleaned as text).
-    """
-    pick = {int: _same, float: _same, bool: _csv_bool}
-    convs = [(k, pick.get(t, csv_cell)) for k, t in schema.items()]  # type: ignore[arg-type]
+    """Header ``lead + schema keys``; then, per chunk, its lead columns and attributes."""
     w = csv.writer(f)
     w.writerow([csv_cell(k) for k in (*lead, *schema)])
-    w.writerows([*head, *[c(d.get(k)) for k, c in convs]] for head, d in items)
+    for lead_cols, dicts in rows:
+        w.writerows(zip(*lead_cols, *_csv_columns(dicts, schema), strict=True))
 
 
 def write_graph(
@@ -346,18 +405,24 @@ def write_graph(
     if fmt == "csv":
         nodes_path, edges_path = csv_paths(p)
         ids: dict[Any, str] = {}
+
+        def node_rows() -> Iterator[tuple[list[list[Any]], list[Mapping[str, Any]]]]:
+            for chunk in _chunks(G.nodes(data=True)):
+                cells = _map_text([str(n) for n, _ in chunk], _csv_text)
+                ids.update(zip((n for n, _ in chunk), cells, strict=True))
+                yield [cells], [d for _, d in chunk]
+
+        def edge_rows() -> Iterator[tuple[list[list[Any]], list[Mapping[str, Any]]]]:
+            for chunk in _chunks(_edges(G)):
+                lead = [[ids[u] for u, _, _ in chunk], [ids[v] for _, v, _ in chunk]]
+                yield lead, [d for _, _, d in chunk]
+
         with _open(nodes_path, newline="") as f:
-            nschema = _schema(d for _, d in G.nodes(data=True))
-            items = (([ids.setdefault(n, csv_cell(str(n)))], d) for n, d in G.nodes(data=True))
-            _write_csv(f, ["id"], nschema, items)
+            schema = _schema(d for _, d in G.nodes(data=True))
+            _write_csv(f, ["id"], schema, node_rows())
         with _open(edges_path, newline="") as f:
-            eschema = _schema(d for _, _, d in G.edges(data=True))
-            _write_csv(
-                f,
-                ["source", "target"],
-                eschema,
-                (([ids[u], ids[v]], d) for u, v, d in G.edges(data=True)),
-            )
+            schema = _schema(d for _, _, d in _edges(G))
+            _write_csv(f, ["source", "target"], schema, edge_rows())
         return [nodes_path, edges_path]
     with _open(p) as f:
         if fmt == "json":
@@ -392,7 +457,7 @@ def write_table(
     with _open(p, newline="" if fmt == "csv" else None) as f:
         if fmt == "csv":
             schema = _schema(rows)
-            _write_csv(f, [], {c: schema.get(c) for c in cols}, (((), r) for r in rows))
+            _write_csv(f, [], {c: schema.get(c, str) for c in cols}, [([], rows)])
         else:
             json.dump([{c: r.get(c) for c in cols} for r in rows], f, indent=1, default=str)
             f.write("\n")

@@ -40,6 +40,7 @@ NASTY_TITLES = [
     "lone surrogate \ud800 and \ufffe",
     "emoji 🦆 and accents: é ü ß, 中文",
     "it's a 'quote'",
+    "private use \uf8ff char",  # the column-joining character: forces the slow path
 ]
 T0 = datetime(2024, 5, 1, 6, 30, tzinfo=UTC)
 # What XML can carry of each: invalid characters stripped, everything else intact.
@@ -90,10 +91,12 @@ def clean_id(n: str) -> str:
     return XML_INVALID.sub("", n)
 
 
-@pytest.fixture(params=["articles", "outlets"])
-def G(request) -> nx.DiGraph:
+@pytest.fixture(params=["articles", "outlets", "articles in chunks of 2"])
+def G(request, monkeypatch) -> nx.DiGraph:
+    if request.param.endswith("chunks of 2"):
+        monkeypatch.setattr(graph.export, "_CHUNK_ROWS", 2)
     A = nasty_graph()
-    return A if request.param == "articles" else build_outlet_graph(A)
+    return build_outlet_graph(A) if request.param == "outlets" else A
 
 
 def test_doctests() -> None:
