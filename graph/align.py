@@ -19,6 +19,9 @@ __all__ = ["MIN_WORDS", "Alignment", "align", "classify"]
 MIN_WORDS = 40  # shared words for reuse: ~2 short paragraphs; a shared quote is shorter
 FULL_CONTAINMENT = 0.5  # both texts at least this much shared: the same article ("full")
 MERGE_GAP = 20  # words between runs that still belong to one passage
+# Shorter shared runs are stock phrases ("said on Tuesday that the"), not evidence of
+# copying; a copy with a word changed every ten words is a rewrite.
+MIN_RUN = 2 * SHINGLE
 MAX_POSITIONS = 8  # occurrences of one shingle considered (repeated phrases)
 # A run touching boilerplate keeps only what is left beyond the unmasked edges that
 # winnowing leaves around a masked region (< WINDOW + SHINGLE words each side).
@@ -96,6 +99,7 @@ def align(
     mask_a: bytearray | None = None,
     mask_b: bytearray | None = None,
     shingle: int = SHINGLE,
+    min_run: int = MIN_RUN,
 ) -> Alignment:
     """Align two token sequences given their shingle hashes and boilerplate masks.
 
@@ -107,6 +111,8 @@ def align(
     kept: list[tuple[int, int, int, int, int, int]] = []
     for i, j, n in runs:
         a0, a1, b0, b1 = i, i + n - 1 + shingle, j, j + n - 1 + shingle
+        if a1 - a0 < min_run:
+            break  # runs are sorted longest first
         if _overlaps(used_a, a0, a1) or _overlaps(used_b, b0, b1):
             continue
         ua, ub = _unmasked(mask_a, a0, a1), _unmasked(mask_b, b0, b1)

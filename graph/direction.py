@@ -120,8 +120,13 @@ def date_interval(published: datetime | None, precision: str | None) -> tuple[da
         return published, published
     if precision == "local":
         return published - _ZONE_SLACK[0], published + _ZONE_SLACK[1]
-    # a day (or unknown precision): the whole day in any time zone
     day = published.replace(hour=0, minute=0, second=0, microsecond=0)
+    if precision == "date" and (day.month, day.day) == (1, 1):
+        # 1 January at day precision is what date guessers (htmldate) give for a bare
+        # year, e.g. from a copyright line: read it as "some time that year"
+        end = day.replace(year=day.year + 1)
+        return day - _ZONE_SLACK[0], end + _ZONE_SLACK[1]
+    # a day (or unknown precision): the whole day in any time zone
     return day - _ZONE_SLACK[0], day + timedelta(days=1) + _ZONE_SLACK[1]
 
 

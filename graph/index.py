@@ -17,8 +17,9 @@ from array import array
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -69,11 +70,25 @@ class HashStats:
 
     per_outlet: dict[int, dict[int, int]]
 
+    def bumped(self, hashes: Iterable[int], outlet_id: int) -> HashStats:
+        """These counts after one more article of ``outlet_id`` carrying ``hashes``."""
+        per = {h: dict(o) for h, o in self.per_outlet.items()}
+        for h in set(hashes):
+            d = per.setdefault(h, {})
+            d[outlet_id] = d.get(outlet_id, 0) + 1
+        return HashStats(per)
+
     def count(self, h: int, outlet_id: int) -> int:
         return self.per_outlet.get(h, {}).get(outlet_id, 0)
 
     def df(self, h: int) -> int:
         return sum(self.per_outlet.get(h, {}).values())
+
+    def is_boilerplate(self, h: int, except_outlet: int | None = None) -> bool:
+        """Boilerplate of some outlet (other than ``except_outlet``)."""
+        return any(
+            n >= MIN_ARTICLES and o != except_outlet for o, n in self.per_outlet.get(h, {}).items()
+        )
 
     def boilerplate(self) -> set[int]:
         return {
@@ -81,20 +96,33 @@ class HashStats:
         }
 
 
+_H = ReuseOutletHash.__table__
+_P = ReusePosting.__table__
+# Statements built once with expanding parameters: compiled once, no per-value coercion.
+_STATS = select(_H.c.hash, _H.c.outlet_id, _H.c.n).where(
+    _H.c.hash.in_(bindparam("hashes", expanding=True)), _H.c.n > 0
+)
+_POSTINGS = select(_P.c.article_id).where(_P.c.hash.in_(bindparam("hashes", expanding=True)))
+
+
 def hash_stats(session: Session, hashes: Iterable[int]) -> HashStats:
     """Outlet counts of the given fingerprints."""
     per: dict[int, dict[int, int]] = {}
-    t = ReuseOutletHash.__table__
     for chunk in _chunks(sorted(set(hashes))):
-        for h, o, n in session.execute(
-            select(t.c.hash, t.c.outlet_id, t.c.n).where(t.c.hash.in_(chunk), t.c.n > 0)
-        ):
+        for h, o, n in session.connection().execute(_STATS, {"hashes": chunk}):
             per.setdefault(h, {})[o] = n
     return HashStats(per)
 
 
-def document_state(session: Session, article_id: int) -> ReuseDocument | None:
-    return session.get(ReuseDocument, article_id)
+_D = ReuseDocument.__table__
+_STATE = select(_D.c.article_id, _D.c.outlet_id, _D.c.text_hash, _D.c.fingerprints).where(
+    _D.c.article_id == bindparam("id")
+)
+
+
+def document_state(session: Session, article_id: int) -> Any:
+    """The indexed state of an article (a row), or None."""
+    return session.connection().execute(_STATE, {"id": article_id}).first()
 
 
 def add_document(
@@ -104,41 +132,58 @@ def add_document(
     text_hash: str,
     hashes: list[int],
     track: bool = True,
+    before: HashStats | None = None,
+    matched: bool = False,
 ) -> set[int]:
     """Index an article's fingerprints; return those that just became boilerplate
-    (only with ``track``: a rebuild matches everything afterwards anyway)."""
+    (only with ``track``: a rebuild matches everything afterwards anyway).
+
+    ``before`` are the counts of ``hashes`` if the caller has them already.
+    """
     unique = sorted(set(hashes))
     crossed: set[int] = set()
     if track:
-        before = hash_stats(session, unique)
-        crossed = {h for h in unique if before.count(h, outlet_id) + 1 == MIN_ARTICLES}
+        before = before if before is not None else hash_stats(session, unique)
+        crossed = {
+            h
+            for h in unique
+            if before.count(h, outlet_id) + 1 == MIN_ARTICLES
+            and not before.is_boilerplate(h, outlet_id)
+        }
     ins = _insert(session)
+    conn = session.connection()
     if unique:
-        session.execute(
+        conn.execute(
             ins(ReusePosting.__table__).on_conflict_do_nothing(),
             [{"hash": h, "article_id": article_id} for h in unique],
         )
         t = ReuseOutletHash.__table__
         stmt = ins(t)
-        session.execute(
+        conn.execute(
             stmt.on_conflict_do_update(
                 index_elements=[t.c.hash, t.c.outlet_id], set_={"n": t.c.n + 1}
             ),
             [{"hash": h, "outlet_id": outlet_id, "n": 1} for h in unique],
         )
-    session.execute(
+    now = utcnow()
+    conn.execute(
         ins(ReuseDocument.__table__),
         [{"article_id": article_id, "outlet_id": outlet_id, "text_hash": text_hash,
-          "fingerprints": pack(unique), "indexed_at": utcnow(), "matched_at": None}],
+          "fingerprints": pack(unique), "indexed_at": now, "matched_at": now if matched else None}],
     )  # fmt: skip
     return crossed
 
 
-def remove_document(session: Session, doc: ReuseDocument) -> set[int]:
+def remove_document(session: Session, doc: Any) -> set[int]:
     """Un-index an article; return fingerprints that stopped being boilerplate."""
     hashes = unpack(doc.fingerprints)
     before = hash_stats(session, hashes)
-    crossed = {h for h in hashes if before.count(h, doc.outlet_id) == MIN_ARTICLES}
+    crossed = {
+        h
+        for h in hashes
+        if before.count(h, doc.outlet_id) == MIN_ARTICLES
+        and not before.is_boilerplate(h, doc.outlet_id)
+    }
     t = ReuseOutletHash.__table__
     p = ReusePosting.__table__
     for chunk in _chunks(hashes):
@@ -153,10 +198,9 @@ def remove_document(session: Session, doc: ReuseDocument) -> set[int]:
 
 def carriers(session: Session, hashes: Iterable[int]) -> set[int]:
     """Articles carrying any of the fingerprints."""
-    p = ReusePosting.__table__
     out: set[int] = set()
     for chunk in _chunks(sorted(set(hashes))):
-        out.update(session.scalars(select(p.c.article_id).where(p.c.hash.in_(chunk))))
+        out.update(session.scalars(_POSTINGS, {"hashes": chunk}))
     return out
 
 
@@ -166,17 +210,14 @@ def candidates(
     """Other articles sharing at least ``MIN_SHARED`` usable fingerprints, with counts."""
     bp = stats.boilerplate()
     usable = sorted({h for h in hashes if h not in bp and stats.df(h) <= MAX_DF})
-    p = ReusePosting.__table__
     counts: Counter[int] = Counter()
     for chunk in _chunks(usable):
-        counts.update(session.scalars(select(p.c.article_id).where(p.c.hash.in_(chunk))))
+        counts.update(session.connection().execute(_POSTINGS, {"hashes": chunk}).scalars())
     counts.pop(article_id, None)
     return Counter({a: n for a, n in counts.items() if n >= MIN_SHARED})
 
 
 def mark_matched(session: Session, article_id: int) -> None:
-    session.execute(
-        update(ReuseDocument.__table__)
-        .where(ReuseDocument.__table__.c.article_id == article_id)
-        .values(matched_at=utcnow())
+    session.connection().execute(
+        update(_D).where(_D.c.article_id == article_id).values(matched_at=utcnow())
     )

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Engine, delete, func, or_, select, update
+from sqlalchemy import Engine, bindparam, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from crawler.db.models import Article, Link, Outlet, Page
@@ -71,40 +71,44 @@ class MatchResult:
 class _Doc:
     id: int
     outlet_id: int
+    text_hash: str
     text: str
     tokens: Tokens
     hashes: list[int]
     fps: list[tuple[int, int]]
 
 
+_TEXTS = select(Article.id, Article.outlet_id, Article.text_hash, Article.text).where(
+    Article.id.in_(bindparam("ids", expanding=True))
+)
+
+
 def _load_docs(session: Session, ids: Iterable[int]) -> dict[int, _Doc]:
     ids = sorted(set(ids))
     out: dict[int, _Doc] = {}
     for i in range(0, len(ids), index.CHUNK):
-        rows = session.execute(
-            select(Article.id, Article.outlet_id, Article.text).where(
-                Article.id.in_(ids[i : i + index.CHUNK])
-            )
-        )
-        for aid, oid, text in rows:
+        chunk = {"ids": ids[i : i + index.CHUNK]}
+        for aid, oid, th, text in session.connection().execute(_TEXTS, chunk):
             tokens, hashes, fps = fingerprints(text or "")
-            out[aid] = _Doc(aid, oid, text or "", tokens, hashes, fps)
+            out[aid] = _Doc(aid, oid, th, text or "", tokens, hashes, fps)
     return out
 
 
-def _index(session: Session, doc: _Doc, text_hash: str) -> set[int]:
-    """(Re-)index one article; fingerprints whose boilerplate status changed."""
+def _index(session: Session, doc: _Doc) -> tuple[set[int], index.HashStats | None]:
+    """(Re-)index one article: fingerprints whose boilerplate status changed, and the
+    counts of its fingerprints afterwards (None when nothing changed)."""
     crossed: set[int] = set()
     state = index.document_state(session, doc.id)
     if state is not None:
-        if state.text_hash == text_hash and state.outlet_id == doc.outlet_id:
-            return crossed
+        if state.text_hash == doc.text_hash and state.outlet_id == doc.outlet_id:
+            return crossed, None
         crossed |= index.remove_document(session, state)
-        session.expire(state)
+    own = [h for _, h in doc.fps]
+    before = index.hash_stats(session, own)
     crossed |= index.add_document(
-        session, doc.id, doc.outlet_id, text_hash, [h for _, h in doc.fps]
+        session, doc.id, doc.outlet_id, doc.text_hash, own, before=before, matched=True
     )
-    return crossed
+    return crossed, before.bumped(own, doc.outlet_id)
 
 
 def _pair_values(a: _Doc, b: _Doc, al: Alignment, kind: str) -> dict:
@@ -116,27 +120,35 @@ def _pair_values(a: _Doc, b: _Doc, al: Alignment, kind: str) -> dict:
         "matched_words": al.matched_words,
         "kind": kind,
         "passages": [
-            [ta.starts[a0], ta.ends[a1 - 1], tb.starts[b0], tb.ends[b1 - 1]]
-            for a0, a1, b0, b1 in al.passages
+            [*ta.span(a0, a1 - 1), *tb.span(b0, b1 - 1)] for a0, a1, b0, b1 in al.passages
         ],
     }
 
 
 def _verify(
-    session: Session, x_id: int, only_greater: bool = False, cache: dict[int, _Doc] | None = None
-) -> set[int]:
-    """Find and verify ``x_id``'s reuse pairs; return partners whose pair changed."""
+    session: Session,
+    x_id: int,
+    only_greater: bool = False,
+    cache: dict[int, _Doc] | None = None,
+    stats: index.HashStats | None = None,
+) -> tuple[set[int], bool]:
+    """Find and verify ``x_id``'s reuse pairs: partners whose pair changed, and whether
+    it has any pair now. ``stats`` are its fingerprints' counts, when known."""
     docs = {x_id: cache[x_id]} if cache and x_id in cache else _load_docs(session, [x_id])
     if x_id not in docs:
-        return set()
+        return set(), False
     x = docs[x_id]
     own = [h for _, h in x.fps]
-    cands = index.candidates(session, x_id, own, index.hash_stats(session, own))
+    fresh = stats is not None
+    stats = stats if stats is not None else index.hash_stats(session, own)
+    cands = index.candidates(session, x_id, own, stats)
     if only_greater:
         cands = {c: n for c, n in cands.items() if c > x_id}
-    docs.update(_load_docs(session, cands))
-    bp = index.hash_stats(session, {h for d in docs.values() for _, h in d.fps}).boilerplate()
-    masks = {d.id: mask(len(d.tokens), d.fps, bp) for d in docs.values()}
+    if cands:
+        docs.update(_load_docs(session, cands))
+        others = {h for d in docs.values() if d.id != x_id for _, h in d.fps}.difference(own)
+        bp = stats.boilerplate() | index.hash_stats(session, others).boilerplate()
+        masks = {d.id: mask(len(d.tokens), d.fps, bp) for d in docs.values()}
     found: dict[tuple[int, int], dict] = {}
     for c in sorted(cands):
         if c not in docs:
@@ -173,8 +185,9 @@ def _verify(
         elif any(getattr(row, k) != v for k, v in values.items()):
             session.execute(update(t).where(t.c.id == row.id).values(**values))
             changed.add(other)
-    index.mark_matched(session, x_id)
-    return changed
+    if not fresh:
+        index.mark_matched(session, x_id)
+    return changed, bool(found) or (only_greater and bool(existing))
 
 
 def _facts(session: Session, ids: Iterable[int]) -> dict[int, Facts]:
@@ -336,18 +349,18 @@ def match_article(session: Session, article_id: int) -> MatchResult:
     Runs inside the caller's transaction (one per page) and does not commit.
     """
     result = MatchResult(article_id)
-    art = session.execute(select(Article.text_hash).where(Article.id == article_id)).one_or_none()
-    if art is None:
-        return result
     docs = _load_docs(session, [article_id])
-    crossed = _index(session, docs[article_id], art.text_hash)
-    touched = {article_id} | _verify(session, article_id, cache=docs)
+    if article_id not in docs:
+        return result
+    crossed, stats = _index(session, docs[article_id])
+    changed, has_pairs = _verify(session, article_id, cache=docs, stats=stats)
+    touched = {article_id} | changed
     if crossed:
         others = sorted(index.carriers(session, crossed) - {article_id})
         result.rematched = len(others)
         for other in others:
-            touched |= {other} | _verify(session, other)
-    if len(touched) == 1 and not _has_pairs(session, article_id):
+            touched |= {other} | _verify(session, other)[0]
+    if len(touched) == 1 and not has_pairs:
         return result
     _decide(session, touched)
     _rechain(session, touched)
@@ -355,16 +368,6 @@ def match_article(session: Session, article_id: int) -> MatchResult:
     involved = {article_id} | {p.other_id for p in result.pairs}
     result.follow_urls = _follow_urls(session, involved)
     return result
-
-
-def _has_pairs(session: Session, article_id: int) -> bool:
-    t = ReusePair.__table__
-    return (
-        session.execute(
-            select(t.c.id).where(or_(t.c.a_id == article_id, t.c.b_id == article_id)).limit(1)
-        ).first()
-        is not None
-    )
 
 
 def _decisions(session: Session, article_id: int) -> list[PairDecision]:
@@ -396,11 +399,9 @@ def rebuild(engine: Engine, progress: Progress | None = None, batch: int = 500) 
             chunk = ids[i : i + batch]
             with Session(engine) as s, s.begin():
                 if step == "index":
-                    q = select(Article.id, Article.text_hash).where(Article.id.in_(chunk))
-                    text_hash = dict(s.execute(q).all())
                     for doc in _load_docs(s, chunk).values():
                         fps = [h for _, h in doc.fps]
-                        index.add_document(s, doc.id, doc.outlet_id, text_hash[doc.id], fps, False)
+                        index.add_document(s, doc.id, doc.outlet_id, doc.text_hash, fps, False)
                 else:
                     for aid in chunk:
                         _verify(s, aid, only_greater=True)

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
 from hashlib import blake2b
 
 __all__ = [
@@ -36,35 +35,51 @@ WINDOW = 12  # winnowing window: ~15% of shingles kept, 16-word matches always s
 _WORD = re.compile(r"\w+")
 
 
-@dataclass(frozen=True, slots=True)
 class Tokens:
-    """Word tokens of a text with their character spans."""
+    """Word tokens of a text; their character spans are computed when first needed."""
 
-    words: list[str]
-    starts: list[int]
-    ends: list[int]
+    __slots__ = ("_spans", "text", "words")
+
+    def __init__(self, text: str, words: list[str]) -> None:
+        self.text = text
+        self.words = words
+        self._spans: list[tuple[int, int]] | None = None
 
     def __len__(self) -> int:
         return len(self.words)
 
+    def _span_list(self) -> list[tuple[int, int]]:
+        if self._spans is None:
+            self._spans = [m.span() for m in _WORD.finditer(self.text)]
+        return self._spans
+
+    @property
+    def starts(self) -> list[int]:
+        return [s for s, _ in self._span_list()]
+
+    @property
+    def ends(self) -> list[int]:
+        return [e for _, e in self._span_list()]
+
+    def span(self, first: int, last: int) -> tuple[int, int]:
+        """Character offsets from token ``first`` to token ``last`` (inclusive)."""
+        spans = self._span_list()
+        return spans[first][0], spans[last][1]
+
+
+def _norm(word: str) -> str:
+    return word if word.isascii() else unicodedata.normalize("NFKC", word)
+
 
 def tokenize(text: str) -> Tokens:
-    """Case-folded word tokens with character offsets into ``text``.
+    """Case-folded word tokens of ``text`` (offsets via ``Tokens.span``).
 
     >>> tokenize("Hello, World!").words
     ['hello', 'world']
     """
-    words: list[str] = []
-    starts: list[int] = []
-    ends: list[int] = []
-    for m in _WORD.finditer(text):
-        word = m.group().casefold()
-        if not word.isascii():
-            word = unicodedata.normalize("NFKC", word)
-        words.append(word)
-        starts.append(m.start())
-        ends.append(m.end())
-    return Tokens(words, starts, ends)
+    if text.isascii():
+        return Tokens(text, _WORD.findall(text.lower()))
+    return Tokens(text, [_norm(w.casefold()) for w in _WORD.findall(text)])
 
 
 def stable_hash(value: str) -> int:

@@ -1,0 +1,309 @@
+"""Copy-detection quality against the simulated web's ground truth (``make eval``).
+
+Serves the simulated web, crawls it with the product in a subprocess (matching online,
+as a real crawl does), runs ``graph.match.rebuild`` and scores the database:
+
+* story clusters, pairwise: two crawled articles are in one cluster when reuse links
+  them (directly or through others); truth: they belong to one story;
+* root accuracy: the root we give each article of a story whose root we crawled;
+* direct-source accuracy where it is determinable: credited and canonical copies;
+* outlet edges (copier outlet -> source outlet), as sets;
+* false links between different stories, and those caused by shared boilerplate;
+* one row per republication form (a)-(h) and for independent reports.
+
+Floors live in ``tests/eval_floors.json``; a missed floor exits with status 1, like
+trafilatura's quality gate. ``--db`` scores an existing database instead of crawling.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from crawler.db.models import Article, Page
+from crawler.db.reuse_models import ReusePair, ReuseProvenance
+from crawler.db.session import make_engine
+from graph.direction import url_key
+from graph.match import rebuild
+from graph.provenance import load_records
+
+FLOORS = Path(__file__).with_name("eval_floors.json")
+
+
+def _prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
+    p = tp / (tp + fp) if tp + fp else 1.0
+    r = tp / (tp + fn) if tp + fn else 1.0
+    return p, r, (2 * p * r / (p + r) if p + r else 0.0)
+
+
+class _UnionFind:
+    def __init__(self) -> None:
+        self.parent: dict[str, str] = {}
+
+    def find(self, x: str) -> str:
+        self.parent.setdefault(x, x)
+        while self.parent[x] != x:
+            self.parent[x] = self.parent[self.parent[x]]
+            x = self.parent[x]
+        return x
+
+    def union(self, a: str, b: str) -> None:
+        self.parent[self.find(a)] = self.find(b)
+
+
+def _snapshot(engine: Any, truth: dict[str, Any]) -> dict[str, Any]:
+    """What the database says, with article ids mapped to truth URLs."""
+    by_key = {url_key(u): u for u in truth["articles"]}
+    with Session(engine) as s:
+        arts = s.execute(select(Article.id, Article.url, Article.text)).all()
+        redirects = s.execute(select(Page.url, Page.final_url)).all()
+        aliases: dict[str, set[str]] = defaultdict(set)
+        for pu, fu in redirects:
+            if fu:
+                aliases[fu].add(pu)
+        id_to_truth: dict[int, str] = {}
+        texts: dict[int, str] = {}
+        for aid, url, text in arts:
+            texts[aid] = text
+            for u in [url, *aliases[url]]:
+                if url_key(u) in by_key:
+                    id_to_truth[aid] = by_key[url_key(u)]
+                    break
+        pairs = [
+            (p.a_id, p.b_id, p.source_id, p.copy_id, p.passages)
+            for p in s.scalars(select(ReusePair))
+        ]
+        prov = {p.article_id: (p.sources, p.root_id) for p in s.scalars(select(ReuseProvenance))}
+        _, edges = load_records(s)
+    url_to_id = {url: aid for aid, url, _ in arts}
+    return {
+        "ids": id_to_truth,
+        "texts": texts,
+        "pairs": pairs,
+        "prov": prov,
+        "edges": [
+            (id_to_truth.get(url_to_id[e.copy_url]), id_to_truth.get(url_to_id[e.source_url]))
+            for e in edges
+        ],
+    }
+
+
+def score(engine: Any, truth: dict[str, Any]) -> dict[str, Any]:
+    """All metrics, as a flat dict plus per-form rows."""
+    snap = _snapshot(engine, truth)
+    art = truth["articles"]
+    ids: dict[int, str] = snap["ids"]
+    crawled = set(ids.values())
+    tid = {v: k for k, v in ids.items()}
+
+    # story clusters, pairwise
+    uf = _UnionFind()
+    for a, b, *_ in snap["pairs"]:
+        if a in ids and b in ids:
+            uf.union(ids[a], ids[b])
+    by_story: dict[str, list[str]] = defaultdict(list)
+    by_cluster: dict[str, list[str]] = defaultdict(list)
+    for u in sorted(crawled):
+        by_story[art[u]["story"]].append(u)
+        by_cluster[uf.find(u)].append(u)
+    truth_pairs = {(a, b) for m in by_story.values() for a in m for b in m if a < b}
+    pred_pairs = {(a, b) for m in by_cluster.values() for a in m for b in m if a < b}
+    pp, pr, pf = _prf(
+        len(truth_pairs & pred_pairs), len(pred_pairs - truth_pairs), len(truth_pairs - pred_pairs)
+    )
+
+    # roots and direct sources
+    def root_of(u: str) -> str:
+        p = snap["prov"].get(tid[u])
+        return ids.get(p[1], "?") if p else u
+
+    def sources_of(u: str) -> list[str]:
+        p = snap["prov"].get(tid[u])
+        return [ids.get(s, "?") for s in p[0]] if p else []
+
+    rooted = [
+        u for u in crawled if len(by_story[art[u]["story"]]) > 1 and art[u]["root"] in crawled
+    ]
+    root_ok = [u for u in rooted if root_of(u) == art[u]["root"]]
+    determinable = [
+        u
+        for u in crawled
+        if art[u]["source"] in crawled and (art[u]["credited"] or art[u]["form"] == "b")
+    ]
+    direct_ok = [u for u in determinable if sources_of(u)[:1] == [art[u]["source"]]]
+
+    # outlet edges
+    t_edges = {
+        (art[c["copy"]]["outlet"], art[c["source"]]["outlet"])
+        for c in truth["copies"]
+        if c["copy"] in crawled and c["source"] in crawled
+    }
+    p_edges = {(art[c]["outlet"], art[s]["outlet"]) for c, s in snap["edges"] if c and s}
+    op, orr, of = _prf(len(t_edges & p_edges), len(p_edges - t_edges), len(t_edges - p_edges))
+
+    # false links, and those made of boilerplate
+    boiler = [line for lines in truth["boilerplate"].values() for line in lines]
+    false_links = bp_links = 0
+    for a, b, _s, _c, passages in snap["pairs"]:
+        if a not in ids or b not in ids or art[ids[a]]["story"] == art[ids[b]]["story"]:
+            continue
+        false_links += 1
+        shared = " ".join(snap["texts"][a][p[0] : p[1]] for p in passages)
+        if any(line[:40] in shared for line in boiler):
+            bp_links += 1
+
+    forms: dict[str, dict[str, Any]] = {}
+    for form in [*"abcdefgh", "independent"]:
+        members = [u for u in crawled if art[u]["form"] == form]
+        if form == "independent":
+            wrong = sum(
+                1 for u in members if len(by_cluster[uf.find(u)]) > len(by_story[art[u]["story"]])
+            )
+            forms[form] = {"n": len(members), "linked_wrongly": wrong}
+            continue
+        with_src = [u for u in members if art[u]["source"] in crawled]
+        forms[form] = {
+            "n": len(members),
+            "found": sum(1 for u in with_src if uf.find(u) == uf.find(art[u]["source"])),
+            "n_src": len(with_src),
+            "direct": sum(1 for u in with_src if sources_of(u)[:1] == [art[u]["source"]]),
+            "root": sum(
+                1 for u in members if art[u]["root"] in crawled and root_of(u) == art[u]["root"]
+            ),
+            "n_root": sum(1 for u in members if art[u]["root"] in crawled),
+        }
+    return {
+        "articles_crawled": len(crawled),
+        "pair_precision": pp,
+        "pair_recall": pr,
+        "pair_f1": pf,
+        "root_accuracy": len(root_ok) / len(rooted) if rooted else 1.0,
+        "root_n": len(rooted),
+        "direct_source_accuracy": len(direct_ok) / len(determinable) if determinable else 1.0,
+        "direct_n": len(determinable),
+        "outlet_edge_precision": op,
+        "outlet_edge_recall": orr,
+        "outlet_edge_f1": of,
+        "false_links": false_links,
+        "boilerplate_links": bp_links,
+        "forms": forms,
+    }
+
+
+def print_table(m: dict[str, Any]) -> None:
+    rows = [
+        ("articles crawled", f"{m['articles_crawled']}"),
+        (
+            "story pairs  P / R / F1",
+            f"{m['pair_precision']:.3f} / {m['pair_recall']:.3f} / {m['pair_f1']:.3f}",
+        ),
+        ("root accuracy", f"{m['root_accuracy']:.3f}  (n={m['root_n']})"),
+        ("direct source (credited)", f"{m['direct_source_accuracy']:.3f}  (n={m['direct_n']})"),
+        (
+            "outlet edges P / R / F1",
+            f"{m['outlet_edge_precision']:.3f} / {m['outlet_edge_recall']:.3f} / "
+            f"{m['outlet_edge_f1']:.3f}",
+        ),
+        ("false links (other story)", f"{m['false_links']}"),
+        ("  of them boilerplate", f"{m['boilerplate_links']}"),
+    ]
+    for k, v in rows:
+        print(f"{k:<28}{v}")
+    print(f"{'form':<14}{'n':>4}{'found':>8}{'direct':>8}{'root':>8}")
+    for form, r in m["forms"].items():
+        if form == "independent":
+            print(f"{form:<14}{r['n']:>4}   linked wrongly: {r['linked_wrongly']}")
+            continue
+        print(
+            f"{form:<14}{r['n']:>4}{r['found']:>4}/{r['n_src']:<3}{r['direct']:>4}/{r['n_src']:<3}"
+            f"{r['root']:>4}/{r['n_root']:<3}"
+        )
+
+
+def check_floors(m: dict[str, Any], floors: dict[str, float]) -> list[str]:
+    missed = []
+    for key, floor in floors.items():
+        if key.endswith("_max"):
+            name = key.removesuffix("_max")
+            if m[name] > floor:
+                missed.append(f"{name} = {m[name]} > {floor}")
+        elif m[key] < floor:
+            missed.append(f"{key} = {m[key]:.3f} < {floor}")
+    return missed
+
+
+def crawl(db_url: str, seed: int, scale: int) -> dict[str, Any]:
+    """Crawl the simulated web into ``db_url``; return its truth."""
+    from tests.harness import crawl_args, provenance, simulated_web, write_seeds
+
+    with simulated_web(seed=seed, scale=scale) as (web, server), tempfile.TemporaryDirectory() as d:
+        seeds = write_seeds(web, Path(d) / "seeds.txt")
+        t = time.perf_counter()
+        r = provenance(crawl_args(db_url, seeds), proxy_url=server.url, timeout=1800)
+        if r.returncode != 0:
+            sys.stderr.write(r.stdout[-2000:] + r.stderr[-4000:])
+            raise SystemExit(f"crawl failed with status {r.returncode}")
+        print(f"crawled in {time.perf_counter() - t:.0f} s")
+        return web.truth
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m tests.eval", description=__doc__.splitlines()[0])
+    ap.add_argument("--db", help="score this database (already crawled) instead of crawling")
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--scale", type=int, default=1)
+    ap.add_argument(
+        "--no-rebuild", action="store_true", help="score the online results as they are"
+    )
+    ap.add_argument("--json", help="also write the metrics here")
+    ap.add_argument("--keep", help="crawl into this SQLite file and keep it (for --db later)")
+    args = ap.parse_args(argv)
+    with tempfile.TemporaryDirectory() as tmp:
+        if args.db:
+            from tests.simweb import generate
+
+            saved = Path(args.db.removeprefix("sqlite:///") + ".truth.json")
+            db_url = args.db
+            truth = (
+                json.loads(saved.read_text())
+                if saved.exists()
+                else generate(seed=args.seed, scale=args.scale).truth
+            )
+        else:
+            db_path = Path(args.keep or Path(tmp) / "eval.db").resolve()
+            db_url = f"sqlite:///{db_path}"
+            truth = crawl(db_url, args.seed, args.scale)
+            if args.keep:  # the simulated web may change with the code: keep its truth
+                Path(f"{db_path}.truth.json").write_text(json.dumps(truth))
+        engine = make_engine(db_url)
+        online = score(engine, truth)
+        if not args.no_rebuild:
+            t = time.perf_counter()
+            rebuild(engine)
+            print(f"rebuilt in {time.perf_counter() - t:.1f} s")
+        m = score(engine, truth)
+        engine.dispose()
+    same = {k: v for k, v in online.items() if k != "forms"} == {
+        k: v for k, v in m.items() if k != "forms"
+    }
+    print_table(m)
+    print(f"online results equal rebuild: {'yes' if same else 'NO'}")
+    if args.json:
+        Path(args.json).write_text(json.dumps(m, indent=1))
+    missed = check_floors(m, json.loads(FLOORS.read_text()))
+    for line in missed:
+        print(f"FLOOR MISSED: {line}")
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
