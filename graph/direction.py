@@ -22,6 +22,7 @@ __all__ = [
     "Facts",
     "Signal",
     "date_interval",
+    "p_before",
     "decide",
     "direction_signals",
     "host_of",
@@ -36,7 +37,7 @@ WEIGHTS = {
     "og_url": 0.7,  # og:url pointing to another site: usually a lazy copy of the meta
     "body": 0.5,  # a plain link to the source page inside the copy's text
     "attribution_outlet": 0.7,  # credit to the source's outlet (home page or domain)
-    "published": 0.6,  # publication times, uncertainty included, do not overlap
+    "published": 0.6,  # publication times, uncertainty included: scaled by P(order)
     "excerpt": 0.3,  # one text is mostly inside the other, not the reverse
     "first_seen": 0.2,  # our crawls saw one long before the other
 }
@@ -45,6 +46,7 @@ CREDIT_SIGNALS = frozenset(
 )
 MIN_CONFIDENCE = 0.4
 FIRST_SEEN_GAP = timedelta(hours=6)
+MIN_ORDER_EVIDENCE = 0.2  # 2 * P(x before y) - 1 below this: the dates say nothing
 EXCERPT_INSIDE = 0.8  # the excerpt is at least this much inside the other text
 EXCERPT_OUTSIDE = 0.5  # and the other text at most this much inside the excerpt
 # Uncertainty of a stated time, by articles.date_precision (see crawler/dates.py).
@@ -130,6 +132,39 @@ def date_interval(published: datetime | None, precision: str | None) -> tuple[da
     return day - _ZONE_SLACK[0], day + timedelta(days=1) + _ZONE_SLACK[1]
 
 
+def _interval(f: Facts) -> tuple[float, float]:
+    """Publication interval in POSIX seconds; nothing is published after we saw it."""
+    lo, hi = date_interval(f.published, f.precision)
+    if f.first_seen is not None and f.first_seen >= lo:
+        hi = min(hi, f.first_seen)
+    return lo.timestamp(), hi.timestamp()
+
+
+def _ramp_integral(x0: float, x1: float, t: float) -> float:
+    """Integral up to ``t`` of the CDF of a uniform time on [x0, x1] (a step if x0 == x1)."""
+    if t <= x0:
+        return 0.0
+    if x1 <= x0:
+        return t - x0
+    if t <= x1:
+        return (t - x0) ** 2 / (2 * (x1 - x0))
+    return (x1 - x0) / 2 + (t - x1)
+
+
+def p_before(x: tuple[float, float], y: tuple[float, float]) -> float:
+    """P(a uniform time in interval x is earlier than a uniform time in interval y).
+
+    >>> p_before((0, 0), (10, 10)), p_before((0, 10), (0, 10)), p_before((0, 10), (10, 20))
+    (1.0, 0.5, 1.0)
+    """
+    (x0, x1), (y0, y1) = x, y
+    if y1 > y0:
+        return (_ramp_integral(x0, x1, y1) - _ramp_integral(x0, x1, y0)) / (y1 - y0)
+    if x1 > x0:
+        return min(1.0, max(0.0, (y0 - x0) / (x1 - x0)))
+    return 1.0 if x0 < y0 else 0.0 if x0 > y0 else 0.5
+
+
 def _credits(copy: Facts, source: Facts) -> list[Signal]:
     """Signals that ``copy`` names ``source`` (exact page, or its outlet)."""
     keys = source.keys()
@@ -156,12 +191,11 @@ def direction_signals(x: Facts, y: Facts, contained_x: float, contained_y: float
     out = [Signal(s.name, "y", s.weight) for s in _credits(x, y)]
     out += [Signal(s.name, "x", s.weight) for s in _credits(y, x)]
     if x.published is not None and y.published is not None:
-        x0, x1 = date_interval(x.published, x.precision)
-        y0, y1 = date_interval(y.published, y.precision)
-        if x1 < y0:
-            out.append(Signal("published", "x", WEIGHTS["published"]))
-        elif y1 < x0:
-            out.append(Signal("published", "y", WEIGHTS["published"]))
+        p = p_before(_interval(x), _interval(y))
+        strength = abs(2 * p - 1)
+        if strength >= MIN_ORDER_EVIDENCE:
+            w = round(WEIGHTS["published"] * strength, 3)
+            out.append(Signal("published", "x" if p > 0.5 else "y", w))
     if contained_y >= EXCERPT_INSIDE and contained_x <= EXCERPT_OUTSIDE:
         out.append(Signal("excerpt", "x", WEIGHTS["excerpt"]))
     elif contained_x >= EXCERPT_INSIDE and contained_y <= EXCERPT_OUTSIDE:

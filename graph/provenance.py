@@ -36,6 +36,7 @@ __all__ = [
 ]
 
 EXPLAINED = 0.5  # a further source must bring at least this share of new shared text
+CLOSER = 0.02  # a source is closer only if it holds this much more of the copy's text
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,16 +86,14 @@ def _covered(spans: tuple[tuple[int, int], ...], taken: list[tuple[int, int]]) -
 
 def direct_sources(candidates: list[PairView], order: dict[int, tuple]) -> list[PairView]:
     """The copy's direct sources among all pairs where it is the copy, best first."""
-    ranked = sorted(
-        candidates,
-        key=lambda p: (
-            -p.credit,
-            -round(p.contained, 2),
-            order.get(p.source, ()),
-            -p.similarity,
-            p.source,
-        ),
-    )
+    best = {c: max(p.contained for p in candidates if p.credit == c) for c in {0, 1, 2}
+            if any(p.credit == c for p in candidates)}  # fmt: skip
+
+    def key(p: PairView) -> tuple:
+        near = p.contained >= best[p.credit] - CLOSER  # ties within CLOSER: earliest wins
+        return (-p.credit, not near, order.get(p.source, ()), -p.contained, p.source)
+
+    ranked = sorted(candidates, key=key)
     chosen: list[PairView] = []
     taken: list[tuple[int, int]] = []
     for p in ranked:

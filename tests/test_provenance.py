@@ -6,7 +6,15 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from graph.direction import Facts, Signal, date_interval, decide, direction_signals, url_key
+from graph.direction import (
+    Facts,
+    Signal,
+    date_interval,
+    decide,
+    direction_signals,
+    p_before,
+    url_key,
+)
 from graph.provenance import PairView, chains, credit_level, direct_sources
 
 T0 = datetime(2026, 3, 3, 12, tzinfo=UTC)
@@ -117,12 +125,12 @@ Y = "https://copy.net/story"
             set(),
         ),
         (
-            "next day, day precision: zones overlap",
+            "next day, day precision: likely earlier",
             {"published": T0, "precision": "date"},
             {"published": T0 + timedelta(days=1), "precision": "date"},
             0.9,
             0.9,
-            set(),
+            {("published", "x")},
         ),
         (
             "three days apart, day precision",
@@ -133,12 +141,40 @@ Y = "https://copy.net/story"
             {("published", "x")},
         ),
         (
-            "local time, 10 h apart: unknown zone",
+            "local time, 10 h apart: likely earlier",
             {"published": T0, "precision": "local"},
             {"published": T0 + timedelta(hours=10), "precision": "local"},
             0.9,
             0.9,
+            {("published", "x")},
+        ),
+        (
+            "local time, 1 h apart: unknown zone",
+            {"published": T0, "precision": "local"},
+            {"published": T0 + timedelta(hours=1), "precision": "local"},
+            0.9,
+            0.9,
             set(),
+        ),
+        (
+            "year only (1 January) vs 3 March: March is probably earlier",
+            {"published": datetime(2026, 1, 1, tzinfo=UTC), "precision": "date"},
+            {"published": T0, "precision": "datetime"},
+            0.9,
+            0.9,
+            {("published", "y")},
+        ),
+        (
+            "nothing is published after we saw it",
+            {
+                "published": datetime(2026, 1, 1, tzinfo=UTC),
+                "precision": "date",
+                "first_seen": datetime(2026, 1, 20, tzinfo=UTC),
+            },
+            {"published": T0, "precision": "datetime"},
+            0.9,
+            0.9,
+            {("published", "x")},
         ),
         (
             "local vs exact, 2 days",
@@ -174,6 +210,36 @@ def test_direction_signals(
 ) -> None:
     got = direction_signals(_f(X, **x), _f(Y, **y), cx, cy)
     assert {(s.name, s.favours) for s in got} == expected, name
+
+
+@pytest.mark.parametrize(
+    ("x", "y", "p"),
+    [
+        ((0, 0), (5, 5), 1.0),
+        ((5, 5), (0, 0), 0.0),
+        ((3, 3), (3, 3), 0.5),
+        ((0, 10), (0, 10), 0.5),
+        ((0, 10), (10, 20), 1.0),
+        ((0, 10), (5, 5), 0.5),
+        ((0, 10), (2.5, 2.5), 0.25),
+        ((0, 10), (5, 15), 0.875),
+    ],
+)
+def test_p_before(x: tuple, y: tuple, p: float) -> None:
+    assert p_before(x, y) == pytest.approx(p)
+
+
+def test_date_weight_grows_with_separation() -> None:
+    weights = [
+        direction_signals(
+            _f(X, published=T0, precision="date"),
+            _f(Y, published=T0 + timedelta(days=d), precision="date"),
+            0.9,
+            0.9,
+        )[0].weight
+        for d in (1, 2, 3)
+    ]
+    assert weights[0] < weights[1] <= weights[2] == 0.6
 
 
 def test_outlet_credit_needs_another_outlet() -> None:
