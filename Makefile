@@ -25,7 +25,7 @@ $(PY): pyproject.toml
 venv: $(PY)
 
 demo: $(PY)
-	$(PY) -m tests.simweb.demo --db $(DB) --out $(OUT)
+	$(PY) -m tests.demo --db $(DB) --out $(OUT)
 
 lint: $(PY)
 	$(BIN)/ruff check crawler graph tests alembic/env.py
