@@ -20,11 +20,14 @@ never leaves half a file; every I/O failure is raised as :class:`ExportError`.
 from __future__ import annotations
 
 import csv
+import gc
 import json
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from itertools import chain
+from operator import methodcaller
 from pathlib import Path
 from typing import IO, Any
 
@@ -132,6 +135,8 @@ def _open(path: Path, *, newline: str | None = None) -> Iterator[IO[str]]:
         f = open(tmp, "w", encoding="utf-8", newline=newline)  # noqa: SIM115
     except OSError as exc:
         raise ExportError(f"cannot write {path}: {exc.strerror or exc}") from exc
+    paused = gc.isenabled()
+    gc.disable()  # writers make millions of short-lived, acyclic objects: no cycles to find
     try:
         with f:
             yield f
@@ -142,6 +147,9 @@ def _open(path: Path, *, newline: str | None = None) -> Iterator[IO[str]]:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+    finally:
+        if paused:
+            gc.enable()
 
 
 def _format(path: Path, format: str | None, allowed: tuple[str, ...]) -> str:
@@ -171,14 +179,10 @@ def _schema(dicts: Iterable[Mapping[str, Any]]) -> dict[str, type]:
     Mixed int and float give float; anything else mixed, or not a number or boolean
     (lists included), gives str. Names whose values are all None are typed str.
     """
-    pairs: dict[tuple[str, type], None] = {}
-    for d in dicts:  # C-level per dict: this scans every node and edge
-        pairs.update(dict.fromkeys(zip(d, map(type, d.values()), strict=True)))
-    found: dict[str, set[type]] = {}
-    for k, t in pairs:
-        found.setdefault(k, set()).add(t)
+    dicts = dicts if isinstance(dicts, list) else list(dicts)
     schema = {}
-    for k, types in found.items():
+    for k in dict.fromkeys(chain.from_iterable(dicts)):  # every name, first-seen order
+        types = set(map(type, map(methodcaller("get", k), dicts)))  # C-level over all rows
         types.discard(type(None))
         if types == {bool}:
             schema[k] = bool
@@ -250,8 +254,8 @@ _BOOL = {True: "true", False: "false"}
 
 
 def _write_gexf(G: nx.Graph, f: IO[str], *, label: str | None) -> None:
-    nschema = _schema(d for _, d in G.nodes(data=True))
-    eschema = _schema(d for _, _, d in _edges(G))
+    nschema = _schema([d for _, d in G.nodes(data=True)])
+    eschema = _schema([d for _, _, d in _edges(G)])
     eschema.pop("weight", None)  # GEXF carries weight on the edge element itself
     kind = "directed" if G.is_directed() else "undirected"
     desc = xml_text(str(G.graph.get("edge_direction", EDGE_DIRECTION)))
@@ -312,8 +316,8 @@ def _write_gexf(G: nx.Graph, f: IO[str], *, label: str | None) -> None:
 def _write_graphml(G: nx.Graph, f: IO[str]) -> None:
     schemas = {
         "graph": _schema([G.graph]),
-        "node": _schema(d for _, d in G.nodes(data=True)),
-        "edge": _schema(d for _, _, d in _edges(G)),
+        "node": _schema([d for _, d in G.nodes(data=True)]),
+        "edge": _schema([d for _, _, d in _edges(G)]),
     }
     f.write(
         '<?xml version="1.0" encoding="UTF-8"?>\n'
@@ -418,10 +422,10 @@ def write_graph(
                 yield lead, [d for _, _, d in chunk]
 
         with _open(nodes_path, newline="") as f:
-            schema = _schema(d for _, d in G.nodes(data=True))
+            schema = _schema([d for _, d in G.nodes(data=True)])
             _write_csv(f, ["id"], schema, node_rows())
         with _open(edges_path, newline="") as f:
-            schema = _schema(d for _, _, d in _edges(G))
+            schema = _schema([d for _, _, d in _edges(G)])
             _write_csv(f, ["source", "target"], schema, edge_rows())
         return [nodes_path, edges_path]
     with _open(p) as f:

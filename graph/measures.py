@@ -13,7 +13,7 @@ from typing import Any
 
 import networkx as nx
 
-from graph.build import Story, build_outlet_graph, stories
+from graph.build import Story, build_outlet_graph, gc_paused, stories
 
 __all__ = [
     "OUTLET_COLUMNS",
@@ -220,6 +220,7 @@ def _median_lags(A: nx.DiGraph, *, outlet: str, lag: str, min_copies: int = 1):
             yield o, statistics.median(values)
 
 
+@gc_paused
 def outlet_table(
     A: nx.DiGraph,
     outlets: nx.DiGraph | None = None,
