@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from crawler.db.migrate import ensure_current, upgrade
+from crawler.db.migrate import check_writable, ensure_current, upgrade
 from crawler.db.session import DatabaseError, describe, make_engine, resolve_db_url
 from graph.export import ExportError
 
@@ -58,6 +58,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     db_url = resolve_db_url(args.db)
     engine = make_engine(db_url)
     ensure_current(engine)  # fails fast, with one message, when the database is unusable
+    check_writable(engine)
     print(f"crawling into {describe(engine)}", file=sys.stderr)
     settings = crawl_settings(
         db_url,
@@ -108,6 +109,7 @@ def cmd_match(args: argparse.Namespace) -> int:
     from graph.match import match_pending, rebuild
 
     engine = _engine(args)
+    check_writable(engine)
     progress = None if args.quiet else _progress
     if args.rebuild:
         counts = rebuild(engine, progress)

@@ -9,6 +9,8 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.script.revision import ResolutionError
+from alembic.util import CommandError
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
@@ -39,8 +41,7 @@ def upgrade(engine: Engine) -> tuple[str | None, str | None]:
     """Upgrade to head; return (before, after) revisions. Clear errors, no tracebacks."""
     try:
         before = current_revision(engine)
-        script = ScriptDirectory.from_config(alembic_config(engine))
-        if before is not None and script.get_revision(before) is None:
+        if before is not None and not _known(engine, before):
             raise DatabaseError(
                 f"the database {describe(engine)} is at schema revision {before}, which this "
                 "version of the code does not know: it was migrated by a newer version. "
@@ -55,6 +56,31 @@ def upgrade(engine: Engine) -> tuple[str | None, str | None]:
             f"cannot migrate {describe(engine)}: {exc.__class__.__name__}: "
             f"{str(exc).splitlines()[0]}"
         ) from None
+
+
+def _known(engine: Engine, revision: str) -> bool:
+    try:
+        return (
+            ScriptDirectory.from_config(alembic_config(engine)).get_revision(revision) is not None
+        )
+    except (ResolutionError, CommandError):
+        return False
+
+
+def check_writable(engine: Engine) -> None:
+    """Fail fast, with one message, when another process holds the database's write lock.
+
+    SQLite readers never block under WAL, but a crawl or a match must write: we take the
+    write lock once (waiting ``busy_timeout``) before starting rather than mid-crawl.
+    """
+    if engine.dialect.name != "sqlite":
+        return
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            conn.exec_driver_sql("ROLLBACK")
+    except OperationalError as exc:
+        raise DatabaseError(explain_operational_error(engine, exc)) from None
 
 
 def ensure_current(engine: Engine) -> None:

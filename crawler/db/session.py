@@ -50,6 +50,10 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 def make_engine(db: str | None = None, **kwargs: Any) -> Engine:
     """Create an engine for ``db`` (URL or path), creating a SQLite file's folder."""
     url = make_url(resolve_db_url(db))
+    try:
+        url.get_dialect()
+    except (ArgumentError, ImportError) as exc:
+        raise DatabaseError(f"unsupported database URL {url.render_as_string()!r}: {exc}") from None
     if url.get_backend_name() == "sqlite":
         if url.database and url.database != ":memory:":
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
