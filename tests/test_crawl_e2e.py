@@ -22,7 +22,6 @@ from crawler.db.models import Article, CrawlRun, FetchStatus, Link, Page
 from crawler.db.session import make_engine
 from crawler.urls import normalize_url
 from tests.harness import crawl_args, provenance, simulated_web, write_seeds
-from tests.test_match_helpers import _pg_database  # noqa: F401  (scratch PostgreSQL database)
 
 pytestmark = pytest.mark.e2e
 
@@ -64,7 +63,7 @@ def crawled(request, tmp_path_factory) -> Iterator[Crawled]:  # noqa: ANN001
     if request.param == "sqlite":
         db_url = f"sqlite:///{tmp / 'crawl.db'}"
     else:
-        db_url = request.getfixturevalue("_pg_database")
+        db_url = request.getfixturevalue("pg_database_url")
     yield from _crawl_twice(db_url, tmp)
 
 

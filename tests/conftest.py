@@ -1,0 +1,72 @@
+"""Database fixtures for every test: a migrated SQLite file, a scratch PostgreSQL database.
+
+``engine`` runs a test on both backends. PostgreSQL tests are skipped when the server is
+unreachable, unless ``PROVENANCE_REQUIRE_PG`` is set (CI), where that is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, delete, text
+from sqlalchemy.orm import Session
+
+from crawler.db.base import Base
+from crawler.db.migrate import upgrade
+from crawler.db.session import make_engine
+
+PG_ADMIN = os.environ.get(
+    "PROVENANCE_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+
+
+@pytest.fixture
+def sqlite_engine(tmp_path: Path) -> Iterator[Engine]:
+    engine = make_engine(f"sqlite:///{tmp_path / 'test.db'}")
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_database_url() -> Iterator[str]:
+    """A scratch PostgreSQL database, migrated, dropped at the end of the session."""
+    name = f"prov_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT",
+                          connect_args={"connect_timeout": 3})  # fmt: skip
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:  # noqa: BLE001 - any failure to reach the server
+        if os.environ.get("PROVENANCE_REQUIRE_PG"):
+            pytest.fail(f"PostgreSQL is required here but unreachable: {exc}")
+        pytest.skip(f"PostgreSQL unreachable: {exc.__class__.__name__}")
+    url = PG_ADMIN.rsplit("/", 1)[0] + "/" + name
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    yield url
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def pg_engine(pg_database_url: str) -> Iterator[Engine]:
+    """The scratch PostgreSQL database, emptied for each test."""
+    engine = make_engine(pg_database_url)
+    with Session(engine) as s, s.begin():
+        for table in reversed(Base.metadata.sorted_tables):
+            s.execute(delete(table))
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def engine(request: pytest.FixtureRequest) -> Engine:
+    """Each test using it runs once on SQLite and once on PostgreSQL."""
+    return request.getfixturevalue("sqlite_engine" if request.param == "sqlite" else "pg_engine")
