@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import UTC, date, datetime
 from typing import Any
@@ -11,8 +12,9 @@ from scrapy.crawler import Crawler
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from crawler.db.migrate import ensure_current
 from crawler.db.models import CrawlRun
-from crawler.db.session import make_engine
+from crawler.db.session import DatabaseError, make_engine
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +66,15 @@ class RunRecorder:
 
     def spider_opened(self, spider: Spider) -> None:
         settings = {k: json_safe(self.crawler.settings.get(k)) for k in RECORDED_SETTINGS}
+        try:
+            ensure_current(self.engine)  # `scrapy crawl` has no CLI to migrate first
+        except DatabaseError as exc:
+            log.error("%s", exc)
+            assert self.crawler.engine is not None
+            asyncio.get_event_loop().create_task(
+                self.crawler.engine.close_spider_async(reason="database_error")
+            )
+            return
         try:
             with Session(self.engine) as session, session.begin():
                 run = CrawlRun(settings=settings, seeds={}, stats={})

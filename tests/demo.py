@@ -51,13 +51,13 @@ def main(argv: list[str] | None = None) -> int:
                            ("story", ("json", "csv"))):  # fmt: skip
         for fmt in formats:
             run(["export", "--db", db, "--level", level, "--format", fmt,
-                 "-o", str(out / f"{level}s.{fmt}")])  # fmt: skip
+                 "-o", str(out / f"{level}.{fmt}")])  # fmt: skip
     run(["outlets", "--db", db, "--top", "20"])
     # The most republished story of the simulated web, as a researcher would pick it.
     biggest = max(web.truth["stories"].values(), key=lambda st: len(st["members"]))
     run(["trace", biggest["root"], "--db", db, "--max-copies", "15"])
     run(["stats", "--db", db, "--runs", "3"])
-    print(f"\nexports in {out}: open outlets.gexf in Gephi; the database is {db}.")
+    print(f"\nexports in {out}: open outlet.gexf in Gephi; the database is {db}.")
     return 0
 
 
