@@ -48,9 +48,6 @@ def parse_setting(text: str) -> tuple[str, str]:
 
 
 def cmd_crawl(args: argparse.Namespace) -> int:
-    from crawler.crawl import crawl_settings, run_crawl
-    from crawler.report import crawl_summary
-
     if not args.urls and not args.seeds:
         raise UsageError("give seed URLs, or --seeds FILE with one URL a line")
     if args.seeds and not Path(args.seeds).is_file():
@@ -59,7 +56,24 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     engine = make_engine(db_url)
     ensure_current(engine)  # fails fast, with one message, when the database is unusable
     check_writable(engine)
+    urls = list(args.urls)
+    if not args.no_resume:
+        from crawler.watch import pending_frontier
+
+        with Session(engine) as session:
+            left = pending_frontier(session)
+        if left:
+            print(f"resuming {len(left)} URLs an earlier run left unfinished", file=sys.stderr)
+            urls += left
     print(f"crawling into {describe(engine)}", file=sys.stderr)
+    return _run(args, db_url, engine, args.seeds, urls)
+
+
+def _run(args: argparse.Namespace, db_url: str, engine: Engine, seeds: str | None,
+         urls: list[str]) -> int:  # fmt: skip
+    from crawler.crawl import crawl_settings, run_crawl
+    from crawler.report import crawl_summary
+
     settings = crawl_settings(
         db_url,
         max_pages=args.max_pages,
@@ -68,7 +82,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         progress=0 if args.quiet else args.progress,
         log_level=args.log_level,
     )
-    outcome = run_crawl(settings, args.seeds, args.urls)
+    outcome = run_crawl(settings, seeds, urls)
     print(crawl_summary(engine, outcome.run_id, outcome.stats))
     if outcome.reason == "database_error":
         print("error: the crawl stopped because the database became unusable", file=sys.stderr)
@@ -188,6 +202,67 @@ def cmd_stats(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_nightly(args: argparse.Namespace) -> int:
+    from crawler.lock import AlreadyRunning, run_lock
+    from crawler.watch import nightly_seeds
+
+    db_url = resolve_db_url(args.db)
+    engine = make_engine(db_url)
+    try:
+        with run_lock(engine):
+            ensure_current(engine)  # a database migrated by an older version is upgraded
+            check_writable(engine)
+            with Session(engine) as session:
+                seeds = nightly_seeds(session)
+            if not seeds:
+                raise UsageError("nothing to revisit: crawl a trail first, or add outlets "
+                                 "with `provenance watch add URL`")  # fmt: skip
+            print(f"nightly run over {len(seeds)} outlets and open trails into "
+                  f"{describe(engine)}", file=sys.stderr)  # fmt: skip
+            code = _run(args, db_url, engine, None, seeds)
+    except AlreadyRunning as exc:
+        print(f"error: {exc}; this run exits without crawling", file=sys.stderr)
+        return 3
+    if code == 0 and not args.quiet:
+        print("\nmorning report: provenance report --since-last-run")
+    return code
+
+
+def cmd_watch(args: argparse.Namespace) -> int:
+    from crawler.urls import is_http_url
+    from crawler.watch import add_watch, list_watches, remove_watch
+
+    engine = _engine(args)
+    with Session(engine) as session, session.begin():
+        if args.action == "add":
+            if not is_http_url(args.url or ""):
+                raise UsageError(f"not an http(s) URL: {args.url!r}")
+            row = add_watch(session, args.url)
+            print(f"watching {row.outlet.domain} from {row.url}")
+        elif args.action == "remove":
+            if not remove_watch(session, args.url):
+                raise UsageError(f"not watched: {args.url}")
+            print(f"no longer watching {args.url}")
+        else:
+            for row in list_watches(session):
+                print(f"{row.outlet.domain:<32} {row.url:<48} {row.added_by:<6} "
+                      f"{row.added_at:%Y-%m-%d}")  # fmt: skip
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from graph.changes import changes_since, last_run_start, render_markdown
+
+    engine = _engine(args)
+    with Session(engine) as session:
+        since = args.since or last_run_start(session)
+        if since is None:
+            raise UsageError("no crawl run in the database yet")
+        report = changes_since(session, since)
+    print(json.dumps(report, indent=2) if args.format == "json" else render_markdown(report))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="provenance",
@@ -217,8 +292,40 @@ def build_parser() -> argparse.ArgumentParser:
         help="seconds between progress lines (default 5)",
     )
     crawl.add_argument("--quiet", "-q", action="store_true", help="no progress lines")
+    crawl.add_argument(
+        "--no-resume",
+        action="store_true",
+        help="do not add the URLs an earlier, stopped run left unfinished",
+    )
     crawl.add_argument("--log-level", default="WARNING", help="Scrapy log level (default WARNING)")
     crawl.set_defaults(func=cmd_crawl)
+
+    nightly = sub.add_parser("nightly", help="revisit watched outlets and open trails (cron)")
+    add_db_option(nightly)
+    for flag in ("--max-pages", "--depth"):
+        nightly.add_argument(flag, type=int, metavar="N")
+    nightly.add_argument("--set", "-s", type=parse_setting, action="append", metavar="NAME=VALUE")
+    nightly.add_argument("--progress", type=float, default=30.0, metavar="SECONDS")
+    nightly.add_argument("--quiet", "-q", action="store_true", help="no progress lines")
+    nightly.add_argument("--log-level", default="WARNING")
+    nightly.set_defaults(func=cmd_nightly)
+
+    watch = sub.add_parser("watch", help="the outlets every nightly run revisits")
+    watch.add_argument("action", choices=("add", "list", "remove"))
+    watch.add_argument("url", nargs="?", metavar="URL", help="an outlet URL (or domain, to remove)")
+    add_db_option(watch)
+    watch.set_defaults(func=cmd_watch)
+
+    report = sub.add_parser("report", help="what the last run added (the morning report)")
+    add_db_option(report)
+    report.add_argument(
+        "--since-last-run",
+        action="store_true",
+        help="changes since the latest crawl run started (the default)",
+    )
+    report.add_argument("--since", type=_date, metavar="DATE", help="changes since DATE instead")
+    report.add_argument("--format", choices=("md", "json"), default="md")
+    report.set_defaults(func=cmd_report)
 
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")

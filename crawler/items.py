@@ -53,6 +53,12 @@ class PageItem:
     raw: bytes | None = None  # zlib-compressed body
     depth: int | None = None
     via: str | None = None  # the ``RequestKind`` that led here
+    etag: str | None = None  # validators for the next conditional request
+    last_modified: str | None = None
+    warc_file: str | None = None  # where the archived response is
+    warc_offset: int | None = None
     article: ArticleData | None = None
     links: list[FoundLink] = field(default_factory=list)
+    # Requests this page led to: (url, kind, depth), written to the frontier with the page.
+    discovered: list[tuple[str, str, int]] = field(default_factory=list)
     article_id: int | None = None  # set by the store pipeline

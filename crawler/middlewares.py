@@ -1,4 +1,4 @@
-"""Admission control for requests: redirect-aware duplicate filter, per-outlet budgets, traps."""
+"""Admission control for requests: duplicates, freshness, budgets, traps, the frontier record."""
 
 from __future__ import annotations
 
@@ -9,15 +9,20 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from scrapy import Request
+from scrapy import Request, signals
 from scrapy.crawler import Crawler
 from scrapy.dupefilters import RFPDupeFilter
+from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 from scrapy.statscollectors import StatsCollector
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from crawler.db.models import FetchStatus
+from crawler.db.models import FetchStatus, Page
+from crawler.db.session import make_engine
 from crawler.frontier import RequestKind
 from crawler.items import PageItem
+from crawler.revisit import Known, conditional_headers, is_due
 from crawler.urls import normalize_url, outlet_of, trap_pattern
 
 log = logging.getLogger(__name__)
@@ -142,4 +147,114 @@ class BudgetMiddleware:
     ) -> AsyncIterator[Any]:
         async for obj in result:
             for out in self._filter(response, obj):
+                yield out
+
+
+class FrontierMiddleware:
+    """Spider middleware, last in line: gives each page item the requests its page led to.
+
+    The spider yields a page's requests before its item; what reaches this middleware has
+    passed every filter, so the item carries exactly the work the crawl took on, and the
+    store writes it to the ``frontier`` table in the page's own transaction.
+    """
+
+    def _attach(self, result: Iterable[Any], pending: list[Request]) -> Iterator[Any]:
+        for obj in result:
+            if isinstance(obj, Request):
+                pending.append(obj)
+            elif isinstance(obj, PageItem):
+                obj.discovered = [
+                    (normalize_url(r.url), str(r.meta.get("kind", "")), int(r.meta.get("depth", 0)))
+                    for r in pending
+                ]
+                pending.clear()
+            yield obj
+
+    def process_spider_output(self, response: Response, result: Iterable[Any]) -> Iterator[Any]:
+        yield from self._attach(result, [])
+
+    async def process_spider_output_async(
+        self, response: Response, result: AsyncIterator[Any]
+    ) -> AsyncIterator[Any]:
+        pending: list[Request] = []
+        async for obj in result:
+            for out in self._attach([obj], pending):
+                yield out
+
+
+class RevisitMiddleware:
+    """Spider middleware: drops requests for pages that are not due; makes the rest conditional.
+
+    It reads the revisit state of every stored page once, when the spider opens (a
+    snapshot: pages stored during the run are new to it, which is what we want).
+    Seeds are always fetched, conditionally.
+    """
+
+    def __init__(self, crawler: Crawler, db: str | None) -> None:
+        self.crawler = crawler
+        self.db = db
+        self.known: dict[str, Known] = {}
+        self.now = datetime.now(UTC)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> RevisitMiddleware:
+        if not crawler.settings.getbool("PROVENANCE_REVISIT_ENABLED", True):
+            raise NotConfigured
+        mw = cls(crawler, crawler.settings.get("PROVENANCE_DB"))
+        crawler.signals.connect(mw.spider_opened, signal=signals.spider_opened)
+        return mw
+
+    def spider_opened(self) -> None:
+        self.now = datetime.now(UTC)
+        engine = make_engine(self.db)
+        try:
+            with Session(engine) as session:
+                rows = session.execute(
+                    select(
+                        Page.url, Page.next_visit_at, Page.fetched_at, Page.etag, Page.last_modified
+                    )  # fmt: skip
+                )
+                self.known = {r[0]: Known(*r[1:]) for r in rows}
+        finally:
+            engine.dispose()
+        log.info("revisit state of %d known pages loaded", len(self.known))
+
+    def _prepare(self, request: Request) -> Request | None:
+        known = self.known.get(normalize_url(request.url))
+        kind = request.meta.get("kind")
+        if kind not in (RequestKind.SEED, RequestKind.ROBOTS) and not is_due(
+            known, self.now, request.meta.get("lastmod")
+        ):
+            self.crawler.stats.inc_value("trail/skipped/fresh")
+            return None
+        for name, value in conditional_headers(known).items():
+            request.headers.setdefault(name, value)
+        if known is not None:
+            allowed = request.meta.setdefault("handle_httpstatus_list", [])
+            if 304 not in allowed:
+                allowed.append(304)
+        return request
+
+    def _filter(self, result: Iterable[Any]) -> Iterator[Any]:
+        for obj in result:
+            if isinstance(obj, Request):
+                prepared = self._prepare(obj)
+                if prepared is not None:
+                    yield prepared
+            else:
+                yield obj
+
+    async def process_start(self, start: AsyncIterator[Any]) -> AsyncIterator[Any]:
+        async for obj in start:
+            for out in self._filter([obj]):
+                yield out
+
+    def process_spider_output(self, response: Response, result: Iterable[Any]) -> Iterator[Any]:
+        yield from self._filter(result)
+
+    async def process_spider_output_async(
+        self, response: Response, result: AsyncIterator[Any]
+    ) -> AsyncIterator[Any]:
+        async for obj in result:
+            for out in self._filter([obj]):
                 yield out

@@ -17,12 +17,17 @@ def crawl_summary(engine: Engine, run_id: int | None, stats: dict[str, Any]) -> 
     ok = stats.get("trail/pages/ok", 0)
     listing = stats.get("trail/pages/not_article", 0)
     failed = stats.get("trail/pages/failed", 0)
+    unchanged = stats.get("trail/pages/not_modified", 0)
     lines.append(
-        f"  pages recorded   {ok + listing + failed}"
+        f"  pages recorded   {ok + listing + failed + unchanged}"
         + (f"  in {elapsed:.0f} s" if isinstance(elapsed, int | float) else "")
     )
     lines.append(f"    articles       {ok}")
     lines.append(f"    other pages    {listing}  (home pages, listings, feeds, sitemaps)")
+    if stats.get("trail/pages/not_modified"):
+        lines.append(f"    not modified   {stats['trail/pages/not_modified']}  (answered 304)")
+    if stats.get("trail/skipped/fresh"):
+        lines.append(f"    not due yet    {stats['trail/skipped/fresh']}  (revisit policy)")
     lines.append(f"    failed         {failed}")
     reasons = sorted(
         (

@@ -9,11 +9,12 @@ from typing import Any
 
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
+from sqlalchemy import delete
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from crawler.db.migrate import ensure_current
-from crawler.db.models import CrawlRun
+from crawler.db.models import CrawlRun, FrontierEntry
 from crawler.db.session import DatabaseError, make_engine
 
 log = logging.getLogger(__name__)
@@ -100,6 +101,10 @@ class RunRecorder:
                 if run is not None:
                     run.finished_at = datetime.now(UTC)
                     run.status = reason
+                    if reason == "finished":
+                        # The queue drained: what is left was filtered on the way (as a
+                        # duplicate, a fresh page). Stopped runs keep theirs to resume.
+                        session.execute(delete(FrontierEntry))
                     run.stats = stats
                     run.seeds = {
                         "accepted": list(getattr(spider, "seeds_accepted", [])),

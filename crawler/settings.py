@@ -39,8 +39,12 @@ DEPTH_STATS_VERBOSE = False
 DUPEFILTER_CLASS = "crawler.middlewares.RedirectAwareDupeFilter"
 
 # Our components.
+# Output passes from the spider (high numbers) towards the engine: freshness, then budgets
+# and traps, then the frontier record of what was admitted.
 SPIDER_MIDDLEWARES = {
+    "crawler.middlewares.RevisitMiddleware": 850,
     "crawler.middlewares.BudgetMiddleware": 800,
+    "crawler.middlewares.FrontierMiddleware": 750,
 }
 ITEM_PIPELINES = {
     "crawler.pipelines.store.StorePipeline": 300,
@@ -58,6 +62,7 @@ PROVENANCE_MIN_WORDS = 50  # main text shorter than this is not an article
 PROVENANCE_MAX_PAGES_PER_OUTLET = 2000
 PROVENANCE_TRAP_PATTERN_LIMIT = 60  # URLs of one shape (digits/query values aside) per host
 PROVENANCE_MATCH_ENABLED = True
+PROVENANCE_REVISIT_ENABLED = True  # skip pages not due again; conditional requests
 PROVENANCE_PROGRESS_INTERVAL = 0  # seconds between progress lines on stderr; 0 = off
 PROVENANCE_DB_RETRIES = 4  # attempts for a write that meets a locked or lost database
 

@@ -12,7 +12,18 @@ import pytest
 from crawler.cli import build_parser, main
 from tests.harness import ROOT
 
-VERBS = ["crawl", "db", "match", "export", "trace", "outlets", "stats"]
+VERBS = [
+    "crawl",
+    "nightly",
+    "watch",
+    "report",
+    "db",
+    "match",
+    "export",
+    "trace",
+    "outlets",
+    "stats",
+]
 
 
 @pytest.mark.parametrize("verb", VERBS)

@@ -97,7 +97,14 @@ ENTITY = b"""<?xml version="1.0"?><!DOCTYPE r [<!ENTITY e SYSTEM "file:///etc/pa
     ],
 )
 def test_parse_listing(body: bytes, pages: list[str], sitemaps: list[str]) -> None:
-    assert parse_listing(body, "http://x.test/feed") == (pages, sitemaps)
+    listing = parse_listing(body, "http://x.test/feed")
+    assert (listing.pages, listing.sitemaps) == (pages, sitemaps)
+
+
+def test_sitemap_lastmod_is_kept() -> None:
+    body = URLSET.replace(b"</loc>", b"</loc><lastmod>2025-03-05T10:00:00+01:00</lastmod>")
+    listing = parse_listing(body, "http://x.test/sitemap.xml")
+    assert listing.lastmod["http://x.test/d"].isoformat() == "2025-03-05T09:00:00+00:00"
 
 
 def test_sitemaps_from_robots() -> None:

@@ -33,6 +33,7 @@ class FetchStatus(enum.StrEnum):
 
     OK = "ok"  # HTML fetched and extracted
     NOT_ARTICLE = "not_article"  # fetched, but no main text (home pages, listings)
+    NOT_MODIFIED = "not_modified"  # conditional request answered 304: stored content holds
     FAILED = "failed"  # not recorded as content; ``error`` says why
 
 
@@ -92,6 +93,15 @@ class Page(Base):
     discovered_via: Mapped[str | None] = mapped_column(String(32))
     first_fetched_at: Mapped[datetime] = mapped_column(default=utcnow)
     fetched_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Revisit state, kept here (not in one process's memory) so every run and every
+    # crawler process shares it.
+    etag: Mapped[str | None] = mapped_column(String(255))
+    last_modified: Mapped[str | None] = mapped_column(String(64))
+    next_visit_at: Mapped[datetime | None] = mapped_column(index=True)
+    unchanged_visits: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Where the archived response of the latest fetch is (relative to the WARC folder).
+    warc_file: Mapped[str | None] = mapped_column(String(512))
+    warc_offset: Mapped[int | None] = mapped_column(BigInteger)
 
     outlet: Mapped[Outlet | None] = relationship()
     links: Mapped[list[Link]] = relationship(
@@ -143,3 +153,51 @@ class Link(Base):
     context: Mapped[str | None] = mapped_column(Text)  # the credit phrase around the link
 
     page: Mapped[Page] = relationship(back_populates="links")
+
+
+class PageVersion(Base):
+    """Every distinct body a page has served, in the order we saw them."""
+
+    __tablename__ = "page_versions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    page_id: Mapped[int] = mapped_column(ForeignKey("pages.id", ondelete="CASCADE"), index=True)
+    crawl_run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"))
+    fetched_at: Mapped[datetime] = mapped_column(default=utcnow)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    raw_html: Mapped[bytes | None] = mapped_column(LargeBinary)  # zlib-compressed
+    warc_file: Mapped[str | None] = mapped_column(String(512))
+    warc_offset: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class FrontierEntry(Base):
+    """A URL a crawl decided to fetch and has not recorded yet: the work a killed run left.
+
+    Written in the same transaction as the page that found it, and deleted in the same
+    transaction as the page that records it, so it is exact whenever a run stops.
+    """
+
+    __tablename__ = "frontier"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    url: Mapped[str] = mapped_column(URL, unique=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    depth: Mapped[int] = mapped_column(Integer, default=0)
+    crawl_run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"), index=True)
+    discovered_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class WatchedOutlet(Base):
+    """An outlet revisited by every nightly run, added by a user or found on a trail."""
+
+    __tablename__ = "watched_outlets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    outlet_id: Mapped[int] = mapped_column(
+        ForeignKey("outlets.id", ondelete="CASCADE"), unique=True
+    )
+    url: Mapped[str] = mapped_column(URL)  # entry point: usually the home page
+    added_by: Mapped[str] = mapped_column(String(16), default="user")  # "user" | "trail"
+    added_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    outlet: Mapped[Outlet] = relationship()

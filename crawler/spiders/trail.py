@@ -22,7 +22,7 @@ from crawler.db.models import FetchStatus
 from crawler.extraction import compress, sha256
 from crawler.extractor import ExtractorPool
 from crawler.failures import describe_failure, reason_for
-from crawler.feeds import parse_listing, sitemaps_from_robots
+from crawler.feeds import Listing, parse_listing, sitemaps_from_robots
 from crawler.frontier import RequestKind, follow_ups
 from crawler.items import PageItem
 from crawler.seeds import RejectedSeed, parse_seeds
@@ -32,6 +32,11 @@ log = logging.getLogger(__name__)
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 XML_TYPES = ("xml", "rss", "atom")
+
+
+def _header(response: Response, name: bytes) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1")[:255] if value else None
 
 
 def requested_url(request: Request) -> str:
@@ -74,41 +79,48 @@ class TrailSpider(scrapy.Spider):
         for url in self.seeds_accepted:
             yield self.request(url, RequestKind.SEED)
 
-    def request(self, url: str, kind: RequestKind) -> Request:
+    def request(self, url: str, kind: RequestKind, **meta: Any) -> Request:
         return Request(
             url,
             callback=self.parse,
             errback=self.on_error,
             priority=kind.priority,
-            meta={"kind": kind.value},
+            meta={"kind": kind.value, **meta},
         )
 
     def _item(self, response: Response, **fields: Any) -> PageItem:
         final = normalize_url(response.url)
-        return PageItem(
-            url=requested_url(response.request),
-            final_url=final,
-            outlet=outlet_of(final),
-            fetched_at=datetime.now(UTC),
-            http_status=response.status,
-            content_type=response.headers.get("Content-Type", b"").decode("latin-1")[:255] or None,
-            content_length=len(response.body),
-            depth=response.meta.get("depth", 0),
-            via=response.meta.get("kind"),
-            **fields,
-        )
+        values: dict[str, Any] = {
+            "url": requested_url(response.request),
+            "final_url": final,
+            "outlet": outlet_of(final),
+            "fetched_at": datetime.now(UTC),
+            "http_status": response.status,
+            "content_type": response.headers.get("Content-Type", b"").decode("latin-1")[:255]
+            or None,
+            "content_length": len(response.body),
+            "depth": response.meta.get("depth", 0),
+            "via": response.meta.get("kind"),
+            "etag": _header(response, b"ETag"),
+            "last_modified": _header(response, b"Last-Modified"),
+        }
+        return PageItem(**(values | fields))
 
     async def parse(self, response: Response) -> AsyncIterator[PageItem | Request]:
+        """Requests first, the page's item last (see ``FrontierMiddleware``)."""
         kind = RequestKind(response.meta.get("kind", RequestKind.SEED))
         ctype = (response.headers.get("Content-Type") or b"").decode("latin-1").lower()
+        if response.status == 304:
+            yield self._item(response, fetch_status=FetchStatus.NOT_MODIFIED, content_length=None)
+            return
         if kind is RequestKind.ROBOTS:
             for sitemap in sitemaps_from_robots(response.body, response.url):
                 yield self.request(sitemap, RequestKind.SITEMAP)
             return
         if any(t in ctype for t in XML_TYPES) or kind in (RequestKind.FEED, RequestKind.SITEMAP):
-            pages, sitemaps = parse_listing(response.body, response.url)
-            if pages or sitemaps or not ctype.startswith(HTML_TYPES):
-                for item_or_request in self._listing(response, pages, sitemaps):
+            listing = parse_listing(response.body, response.url)
+            if listing or not ctype.startswith(HTML_TYPES):
+                for item_or_request in self._listing(response, listing):
                     yield item_or_request
                 return
         if ctype and not ctype.startswith(HTML_TYPES):
@@ -126,6 +138,9 @@ class TrailSpider(scrapy.Spider):
         status = FetchStatus.OK if analysis.article else FetchStatus.NOT_ARTICLE
         if analysis.error:
             status = FetchStatus.FAILED
+        else:
+            for url, next_kind in follow_ups(final, analysis):
+                yield self.request(url, next_kind)
         yield self._item(
             response,
             fetch_status=status,
@@ -137,14 +152,13 @@ class TrailSpider(scrapy.Spider):
             article=analysis.article,
             links=analysis.links,
         )
-        if status is not FetchStatus.FAILED:
-            for url, next_kind in follow_ups(final, analysis):
-                yield self.request(url, next_kind)
 
-    def _listing(
-        self, response: Response, pages: list[str], sitemaps: list[str]
-    ) -> Iterator[PageItem | Request]:
-        ok = bool(pages or sitemaps)
+    def _listing(self, response: Response, listing: Listing) -> Iterator[PageItem | Request]:
+        for url in listing.sitemaps:
+            yield self.request(url, RequestKind.SITEMAP)
+        for url in listing.pages:
+            yield self.request(url, RequestKind.LISTING, lastmod=listing.lastmod.get(url))
+        ok = bool(listing)
         yield self._item(
             response,
             fetch_status=FetchStatus.NOT_ARTICLE if ok else FetchStatus.FAILED,
@@ -153,10 +167,6 @@ class TrailSpider(scrapy.Spider):
             content_hash=sha256(response.body),
             raw=compress(response.body),
         )
-        for url in sitemaps:
-            yield self.request(url, RequestKind.SITEMAP)
-        for url in pages:
-            yield self.request(url, RequestKind.LISTING)
 
     def on_error(self, failure: Failure) -> Iterator[PageItem]:
         request: Request = failure.request  # type: ignore[attr-defined]

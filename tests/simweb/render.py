@@ -479,11 +479,15 @@ def feed_xml(web: SimWeb, o: Outlet, arts: list[Art]) -> bytes:
     ).encode()
 
 
-def sitemap_xml(arts: list[Art]) -> bytes:
-    """A urlset sitemap."""
+def sitemap_xml(arts: list[Art], edited: dict[str, datetime] | None = None) -> bytes:
+    """A urlset sitemap; ``<lastmod>`` is the last edit when there was one, as sites do."""
     rows = []
+    edited = edited or {}
     for a in arts:
-        mod = f"<lastmod>{iso(a.published, True)}</lastmod>" if a.published else ""
+        if a.url in edited:
+            mod = f"<lastmod>{iso(edited[a.url])}</lastmod>"
+        else:
+            mod = f"<lastmod>{iso(a.published, True)}</lastmod>" if a.published else ""
         rows.append(f"<url><loc>{e(a.url)}</loc>{mod}</url>")
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n'

@@ -159,8 +159,9 @@ class SimWeb:
             return ok(render.feed_xml(self, o, items), "application/rss+xml; charset=utf-8", mod)
         if kind == "sitemap":
             o, items = arg
-            mod = max((a.time for a in items), default=T0)
-            return ok(render.sitemap_xml(items), "application/xml", mod)
+            edited = {a.url: self.epoch_time(a.modified) for a in items if a.modified != a.epoch}
+            mod = max([a.time for a in items] + list(edited.values()), default=T0)
+            return ok(render.sitemap_xml(items, edited), "application/xml", mod)
         if kind == "sitemap_index":
             o, kids = arg
             return ok(render.sitemap_index_xml(kids), "application/xml", self.now)
