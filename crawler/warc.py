@@ -231,10 +231,13 @@ class WarcArchive:
         }
 
         def stop_crawl(exc: OSError) -> None:
-            if crawler.engine is not None:
-                asyncio.get_event_loop().create_task(
-                    crawler.engine.close_spider_async(reason="warc_error")
-                )
+            """No evidence, no crawl: stop rather than fetch pages nobody can show later."""
+            try:
+                engine = crawler.engine
+            except RuntimeError:  # not crawling (yet)
+                return
+            if engine is not None:
+                asyncio.get_event_loop().create_task(engine.close_spider_async(reason="warc_error"))
 
         ext = cls(
             settings.get("PROVENANCE_WARC_DIR") or "data/warc",
