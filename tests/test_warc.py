@@ -158,8 +158,9 @@ def test_file_is_valid_warc_with_warcinfo_then_response_request_pairs(
         assert http.get_header("Transfer-Encoding") is None
 
 
-def test_digests_verify(archive: WarcArchive, tmp_path: Path) -> None:
-    _archive_all(archive)
+@pytest.mark.parametrize("level", [1, 6, 9])
+def test_digests_verify(tmp_path: Path, level: int) -> None:
+    _archive_all(WarcArchive.from_crawler(_crawler(tmp_path, PROVENANCE_WARC_GZIP_LEVEL=level)))
     (path,) = tmp_path.glob("*.warc.gz")
     with open(path, "rb") as fh:
         records = ArchiveIterator(fh, check_digests="raise")
@@ -201,6 +202,13 @@ def test_body_decoded_by_scrapy_is_stored_without_content_encoding(
     got = read_record(tmp_path, archive.archive(decoded))
     assert got.header("Content-Encoding") is None
     assert got.body == got.content() == PAGE.encode()
+
+
+def test_response_without_request_is_written_alone(archive: WarcArchive, tmp_path: Path) -> None:
+    location = archive.archive(HtmlResponse("https://news.test/alone", body=b"<p>x</p>"))
+    archive.close()
+    assert [r[0] for r in _records(tmp_path / location.file)] == ["warcinfo", "response"]
+    assert read_record(tmp_path, location).body == b"<p>x</p>"
 
 
 def test_rotation_past_max_bytes(tmp_path: Path) -> None:
@@ -377,6 +385,13 @@ def _cut(path: Path, size: int) -> None:
         fh.truncate(size)
 
 
+def _append(path: Path, data: bytes) -> WarcLocation:
+    with open(path, "ab") as fh:
+        offset = fh.tell()
+        fh.write(data)
+    return WarcLocation(path.name, offset, len(data))
+
+
 def _request_record(loc: WarcLocation) -> WarcLocation:
     return WarcLocation(loc.file, loc.offset + loc.length, 0)
 
@@ -384,7 +399,8 @@ def _request_record(loc: WarcLocation) -> WarcLocation:
 READ_ERRORS = [
     ("missing file", lambda p, loc: WarcLocation("nope.warc.gz", 0, 0), "not found"),
     ("offset inside a record", lambda p, loc: WarcLocation(loc.file, loc.offset + 1, 0), "no WARC"),
-    ("offset past the end", lambda p, loc: WarcLocation(loc.file, 10**9, 0), "truncated"),
+    ("offset past the end", lambda p, loc: WarcLocation(loc.file, 10**9, 0), "has \\d+ bytes"),
+    ("not a WARC record", lambda p, loc: _append(p, gzip.compress(b"hello\r\n\r\n")), "corrupt"),
     ("warcinfo offset", lambda p, loc: WarcLocation(loc.file, 0, 0), "warcinfo, not a response"),
     ("request offset", lambda p, loc: _request_record(loc), "request, not a response"),
     ("cut file", lambda p, loc: _cut(p, loc.offset + 50) or loc, "truncated"),
