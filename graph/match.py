@@ -78,6 +78,10 @@ class _Doc:
     fps: list[tuple[int, int]]
 
 
+def _ids(name: str = "ids"):  # noqa: ANN202
+    return bindparam(name, expanding=True)
+
+
 _TEXTS = select(Article.id, Article.outlet_id, Article.text_hash, Article.text).where(
     Article.id.in_(bindparam("ids", expanding=True))
 )
@@ -190,28 +194,34 @@ def _verify(
     return changed, bool(found) or (only_greater and bool(existing))
 
 
+_FACTS = (
+    select(Article.id, Article.url, Article.page_id, Article.published, Article.date_precision,
+           Article.first_seen_at, Article.canonical_url, Outlet.domain)
+    .join(Outlet, Outlet.id == Article.outlet_id)
+    .where(Article.id.in_(_ids()))
+)  # fmt: skip
+_PAGE_URLS = select(Page.id, Page.url).where(Page.id.in_(_ids()))
+_REDIRECTS = select(Page.url, Page.final_url).where(Page.final_url.in_(_ids("urls")))
+_LINKS = (
+    select(Link.page_id, Link.kind, Link.to_url)
+    .where(Link.page_id.in_(_ids()), Link.kind.in_(list(WEIGHTS)))
+    .order_by(Link.id)
+)
+
+
 def _facts(session: Session, ids: Iterable[int]) -> dict[int, Facts]:
     """Direction facts of articles: dates, outlet, links of their pages, URL aliases."""
     ids = sorted(set(ids))
-    rows = session.execute(
-        select(Article.id, Article.url, Article.page_id, Article.published,
-               Article.date_precision, Article.first_seen_at, Article.canonical_url,
-               Outlet.domain)
-        .join(Outlet, Outlet.id == Article.outlet_id)
-        .where(Article.id.in_(ids))
-    ).all()  # fmt: skip
+    conn = session.connection()
+    rows = conn.execute(_FACTS, {"ids": ids}).all()
     page_ids = [r.page_id for r in rows]
     urls = [r.url for r in rows]
-    page_url = dict(session.execute(select(Page.id, Page.url).where(Page.id.in_(page_ids))).all())
+    page_url = dict(conn.execute(_PAGE_URLS, {"ids": page_ids}).all())
     aliases: dict[str, set[str]] = {u: set() for u in urls}
-    for pu, fu in session.execute(select(Page.url, Page.final_url).where(Page.final_url.in_(urls))):
+    for pu, fu in conn.execute(_REDIRECTS, {"urls": urls}):
         aliases[fu].add(url_key(pu))
     links: dict[int, list[tuple[str, str]]] = {}
-    for pid, kind, to_url in session.execute(
-        select(Link.page_id, Link.kind, Link.to_url)
-        .where(Link.page_id.in_(page_ids), Link.kind.in_(list(WEIGHTS)))
-        .order_by(Link.id)
-    ):
+    for pid, kind, to_url in conn.execute(_LINKS, {"ids": page_ids}):
         links.setdefault(pid, []).append((kind, to_url))
     out: dict[int, Facts] = {}
     for r in rows:
@@ -233,6 +243,13 @@ def _facts(session: Session, ids: Iterable[int]) -> dict[int, Facts]:
     return out
 
 
+_PT = ReusePair.__table__
+_PAIRS_OF = select(_PT).where(or_(_PT.c.a_id.in_(_ids()), _PT.c.b_id.in_(_ids())))
+_ORDER = select(
+    Article.id, Article.url, Article.published, Article.date_precision, Article.first_seen_at
+).where(Article.id.in_(_ids()))
+
+
 def _decide(session: Session, article_ids: Iterable[int]) -> None:
     """Decide the direction of every pair touching the articles."""
     ids = sorted(set(article_ids))
@@ -240,11 +257,7 @@ def _decide(session: Session, article_ids: Iterable[int]) -> None:
     pairs = []
     for i in range(0, len(ids), index.CHUNK):
         chunk = ids[i : i + index.CHUNK]
-        pairs += session.execute(
-            select(t.c.id, t.c.a_id, t.c.b_id, t.c.containment_a, t.c.containment_b,
-                   t.c.source_id, t.c.copy_id, t.c.confidence, t.c.credited, t.c.signals)
-            .where(or_(t.c.a_id.in_(chunk), t.c.b_id.in_(chunk)))
-        ).all()  # fmt: skip
+        pairs += session.connection().execute(_PAIRS_OF, {"ids": chunk}).all()
     pairs = list({p.id: p for p in pairs}.values())
     facts = _facts(session, {p.a_id for p in pairs} | {p.b_id for p in pairs})
     for p in pairs:
@@ -264,7 +277,6 @@ def _decide(session: Session, article_ids: Iterable[int]) -> None:
 
 def _component(session: Session, seeds: Iterable[int]) -> tuple[set[int], list]:
     """Articles connected to the seeds through pairs, and those pairs."""
-    t = ReusePair.__table__
     nodes = set(seeds)
     frontier = sorted(nodes)
     pairs: dict[int, object] = {}
@@ -272,12 +284,7 @@ def _component(session: Session, seeds: Iterable[int]) -> tuple[set[int], list]:
         new: set[int] = set()
         for i in range(0, len(frontier), index.CHUNK):
             chunk = frontier[i : i + index.CHUNK]
-            for r in session.execute(
-                select(t.c.id, t.c.a_id, t.c.b_id, t.c.source_id, t.c.copy_id, t.c.similarity,
-                       t.c.containment_a, t.c.containment_b, t.c.confidence, t.c.signals,
-                       t.c.passages)
-                .where(or_(t.c.a_id.in_(chunk), t.c.b_id.in_(chunk)))
-            ):  # fmt: skip
+            for r in session.connection().execute(_PAIRS_OF, {"ids": chunk}):
                 pairs[r.id] = r
                 new.update({r.a_id, r.b_id} - nodes)
         nodes |= new
@@ -291,10 +298,7 @@ def _order_keys(session: Session, ids: Iterable[int]) -> dict[int, tuple]:
     far = datetime.max.isoformat()
     ids = sorted(set(ids))
     for i in range(0, len(ids), index.CHUNK):
-        for r in session.execute(
-            select(Article.id, Article.url, Article.published, Article.date_precision,
-                   Article.first_seen_at).where(Article.id.in_(ids[i : i + index.CHUNK]))
-        ):  # fmt: skip
+        for r in session.connection().execute(_ORDER, {"ids": ids[i : i + index.CHUNK]}):
             lo = date_interval(r.published, r.date_precision)[0].isoformat() if r.published else far
             seen = r.first_seen_at.isoformat() if r.first_seen_at else far
             out[r.id] = (lo, seen, r.url)
