@@ -47,7 +47,12 @@ BATCH = 500
 
 
 class Corpus:
-    """Deterministic synthetic news articles with copies and outlet boilerplate."""
+    """Deterministic synthetic news articles with copies and outlet boilerplate.
+
+    Only a recipe per document is kept (outlet, source, seed): texts are regenerated
+    when a copy needs its source, so the benchmark's own memory stays small and the
+    peak RSS is the matcher's.
+    """
 
     def __init__(self, n: int, seed: int = 1) -> None:
         self.rng = random.Random(seed)
@@ -60,40 +65,49 @@ class Corpus:
         self.rng.shuffle(self.vocab)
         self.cum = list(itertools.accumulate(1.0 / (i + 1) for i in range(len(self.vocab))))
         self.n_outlets = max(5, n * N_OUTLETS_PER_1K // 1000)
-        self.boiler = [[self._sentence(25), self._sentence(15)] for _ in range(self.n_outlets)]
-        self.docs: list[tuple[int, list[str]]] = []  # (outlet, paragraphs)
+        self.boiler = [
+            [self._sentence(self.rng, 25), self._sentence(self.rng, 15)]
+            for _ in range(self.n_outlets)
+        ]
+        self.recipes: list[tuple[int, int, int]] = []  # (outlet, source index or -1, seed)
 
-    def _sentence(self, n: int) -> str:
+    def _sentence(self, rng: random.Random, n: int) -> str:
         top = self.cum[-1]
-        ws = [self.vocab[bisect.bisect(self.cum, self.rng.random() * top)] for _ in range(n)]
+        ws = [self.vocab[bisect.bisect(self.cum, rng.random() * top)] for _ in range(n)]
         return " ".join(ws).capitalize() + "."
 
-    def _paragraphs(self) -> list[str]:
-        total = self.rng.randint(300, 800)
+    def _paragraphs(self, rng: random.Random) -> list[str]:
+        total = rng.randint(300, 800)
         out = []
         while total > 0:
-            k = min(total, self.rng.randint(40, 90))
-            out.append(self._sentence(k))
+            k = min(total, rng.randint(40, 90))
+            out.append(self._sentence(rng, k))
             total -= k
         return out
 
+    def _render(self, i: int) -> list[str]:
+        _outlet, src, seed = self.recipes[i]
+        rng = random.Random(seed)
+        if src < 0:
+            return self._paragraphs(rng)
+        paras = self._render(src)
+        r = rng.random()
+        if r < 0.3:
+            paras = paras[: rng.randint(2, 3)]  # excerpt
+        elif r < 0.6:
+            paras = [self._sentence(rng, 30)] + [
+                p if rng.random() < 0.7 else p.replace(" ", " x ", 2) for p in paras
+            ]  # intro and edits
+        if rng.random() < 0.5:
+            paras = paras + self.boiler[self.recipes[src][0]]  # the source's licence too
+        return paras
+
     def next(self) -> tuple[int, str]:
+        i = len(self.recipes)
         outlet = self.rng.randrange(self.n_outlets)
-        if self.docs and self.rng.random() < COPY_SHARE:
-            src_outlet, paras = self.docs[self.rng.randrange(len(self.docs))]
-            r = self.rng.random()
-            if r < 0.3:
-                paras = paras[: self.rng.randint(2, 3)]  # excerpt
-            elif r < 0.6:
-                paras = [self._sentence(30)] + [
-                    p if self.rng.random() < 0.7 else p.replace(" ", " x ", 2) for p in paras
-                ]  # intro and edits
-            if self.rng.random() < 0.5:
-                paras = paras + self.boiler[src_outlet]  # the source's licence comes along
-        else:
-            paras = self._paragraphs()
-        self.docs.append((outlet, paras))
-        return outlet, "\n\n".join(paras + self.boiler[outlet])
+        src = self.rng.randrange(i) if i and self.rng.random() < COPY_SHARE else -1
+        self.recipes.append((outlet, src, self.rng.getrandbits(64)))
+        return outlet, "\n\n".join(self._render(i) + self.boiler[outlet])
 
 
 def _pragmas(engine) -> None:  # noqa: ANN001
