@@ -11,15 +11,7 @@ from crawler.db.models import Article
 from crawler.db.reuse_models import ReusePair, ReusePosting
 from graph.match import match_article, match_pending, rebuild
 from graph.provenance import load_records, load_undecided
-from tests.test_match_helpers import (  # noqa: F401  (fixtures)
-    _pg_database,
-    add_article,
-    day,
-    engine,
-    paragraphs,
-    pg_engine,
-    sqlite_engine,
-)
+from tests.test_match_helpers import add_article, day, paragraphs
 
 LICENCE = (
     "Anyone is free to republish copy and redistribute the text in this content in any medium "
@@ -127,7 +119,7 @@ def _state(eng: Engine) -> tuple:
     )
 
 
-def test_corpus_online(engine: Engine) -> None:  # noqa: F811
+def test_corpus_online(engine: Engine) -> None:
     _store(engine, _corpus(), online=True)
     edges, undecided, pairs = _state(engine)
     assert ("https://beta.com/b", "https://alpha.com/story", "full", True) in edges
@@ -143,7 +135,7 @@ def test_corpus_online(engine: Engine) -> None:  # noqa: F811
     )
 
 
-def test_online_in_random_order_equals_rebuild(engine: Engine) -> None:  # noqa: F811
+def test_online_in_random_order_equals_rebuild(engine: Engine) -> None:
     docs = _corpus()
     random.Random(3).shuffle(docs)
     _store(engine, docs, online=True)
@@ -153,7 +145,7 @@ def test_online_in_random_order_equals_rebuild(engine: Engine) -> None:  # noqa:
     assert _state(engine) == online
 
 
-def test_late_source_redecides(sqlite_engine: Engine) -> None:  # noqa: F811
+def test_late_source_redecides(sqlite_engine: Engine) -> None:
     docs = _corpus()
     ids = _store(sqlite_engine, [d for d in docs if "alpha.com/story" not in d["url"]], online=True)
     with Session(sqlite_engine) as s:
@@ -167,7 +159,7 @@ def test_late_source_redecides(sqlite_engine: Engine) -> None:  # noqa: F811
     assert len(ids) == len(docs) - 1
 
 
-def test_match_result_follow_urls(sqlite_engine: Engine) -> None:  # noqa: F811
+def test_match_result_follow_urls(sqlite_engine: Engine) -> None:
     docs = _corpus()
     _store(sqlite_engine, [d for d in docs if d["url"] == "https://gamma.com/c"], online=True)
     with Session(sqlite_engine) as s, s.begin():
@@ -182,7 +174,7 @@ def test_match_result_follow_urls(sqlite_engine: Engine) -> None:  # noqa: F811
     assert result.follow_urls == ["https://beta.com/b"]
 
 
-def test_rematch_after_text_change_and_pending(sqlite_engine: Engine) -> None:  # noqa: F811
+def test_rematch_after_text_change_and_pending(sqlite_engine: Engine) -> None:
     ids = _store(sqlite_engine, _corpus(), online=False)
     assert match_pending(sqlite_engine) == len(ids)
     assert match_pending(sqlite_engine) == 0

@@ -10,14 +10,7 @@ from crawler.db.reuse_models import ReuseOutletHash, ReusePosting
 from graph import index
 from graph.boilerplate import MIN_ARTICLES
 from graph.shingles import fingerprints
-from tests.test_match_helpers import (  # noqa: F401  (fixtures)
-    _pg_database,
-    add_article,
-    engine,
-    paragraphs,
-    pg_engine,
-    sqlite_engine,
-)
+from tests.test_match_helpers import add_article, paragraphs
 
 
 @pytest.mark.parametrize("hashes", [[], [0], [-(2**63), 2**63 - 1, 5, 5, -1]])
@@ -42,7 +35,7 @@ def test_bumped_counts_one_more_article() -> None:
     assert (s.count(1, 7), s.count(2, 7), s.df(1)) == (3, 1, 3)
 
 
-def test_boilerplate_crossing_reported_once(engine: Engine) -> None:  # noqa: F811
+def test_boilerplate_crossing_reported_once(engine: Engine) -> None:
     """Only the article that makes a fingerprint boilerplate somewhere reports it."""
     licence = " ".join(paragraphs("licence", 1, 40))
     crossed = []
