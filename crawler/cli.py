@@ -217,7 +217,7 @@ def cmd_nightly(args: argparse.Namespace) -> int:
             if not seeds:
                 raise UsageError("nothing to revisit: crawl a trail first, or add outlets "
                                  "with `provenance watch add URL`")  # fmt: skip
-            print(f"nightly run over {len(seeds)} outlets and open trails into "
+            print(f"nightly run from {len(seeds)} outlets, open trails and due pages into "
                   f"{describe(engine)}", file=sys.stderr)  # fmt: skip
             code = _run(args, db_url, engine, None, seeds)
     except AlreadyRunning as exc:

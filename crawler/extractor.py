@@ -10,6 +10,8 @@ import asyncio
 import logging
 import multiprocessing
 import os
+import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
@@ -19,6 +21,24 @@ from scrapy.crawler import Crawler
 from crawler.extraction import Analysis, analyse_page
 
 log = logging.getLogger(__name__)
+
+
+def exit_with_parent(parent_pid: int, interval: float = 1.0) -> None:
+    """Worker initializer: leave when the crawl process is gone.
+
+    A crawl killed with SIGKILL cannot shut its pool down, and idle workers block on a
+    queue whose other end they hold themselves, so without this they would live on.
+    """
+
+    def watch() -> None:
+        while True:
+            time.sleep(interval)
+            try:
+                os.kill(parent_pid, 0)
+            except ProcessLookupError:
+                os._exit(0)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
 class ExtractorPool:
@@ -46,7 +66,12 @@ class ExtractorPool:
             # forkserver: forking a process that runs a reactor and threads is unsafe.
             ctx = multiprocessing.get_context("forkserver")
             ctx.set_forkserver_preload(["crawler.extraction"])
-            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx)
+            self._pool = ProcessPoolExecutor(
+                max_workers=self.workers,
+                mp_context=ctx,
+                initializer=exit_with_parent,
+                initargs=(os.getpid(),),
+            )
         return self._pool
 
     async def analyse(self, body: bytes, url: str, content_type: str | None) -> Analysis:

@@ -50,15 +50,15 @@ class PageItem:
     encoding: str | None = None
     content_length: int | None = None
     content_hash: str | None = None
-    raw: bytes | None = None  # zlib-compressed body
+    raw: bytes | None = field(default=None, repr=False)  # zlib-compressed body
     depth: int | None = None
     via: str | None = None  # the ``RequestKind`` that led here
     etag: str | None = None  # validators for the next conditional request
     last_modified: str | None = None
     warc_file: str | None = None  # where the archived response is
     warc_offset: int | None = None
-    article: ArticleData | None = None
-    links: list[FoundLink] = field(default_factory=list)
+    article: ArticleData | None = field(default=None, repr=False)
+    links: list[FoundLink] = field(default_factory=list, repr=False)
     # Requests this page led to: (url, kind, depth), written to the frontier with the page.
-    discovered: list[tuple[str, str, int]] = field(default_factory=list)
+    discovered: list[tuple[str, str, int]] = field(default_factory=list, repr=False)
     article_id: int | None = None  # set by the store pipeline

@@ -10,7 +10,8 @@ after our last fetch. Due pages are requested with ``If-None-Match`` /
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
 
 from crawler.db.models import FetchStatus
 
@@ -49,10 +50,28 @@ class Known:
 
 
 def is_due(known: Known | None, now: datetime, listed_lastmod: datetime | None = None) -> bool:
-    """Should a URL with this revisit state be fetched now?"""
+    """Should a URL with this revisit state be fetched now?
+
+    A sitemap's ``lastmod`` is compared with the page's own ``Last-Modified`` from our
+    last fetch when there is one: both come from the site's clock, so a site whose clock
+    is off from ours is still read right. Our fetch time is the fallback.
+    """
     if known is None or known.next_visit_at is None or known.next_visit_at <= now:
         return True
-    return listed_lastmod is not None and listed_lastmod > known.fetched_at
+    if listed_lastmod is None:
+        return False
+    seen = _http_date(known.last_modified) or known.fetched_at
+    return listed_lastmod > seen
+
+
+def _http_date(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def conditional_headers(known: Known | None) -> dict[str, str]:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from sqlalchemy import select, union
 from sqlalchemy.orm import Session
 
-from crawler.db.models import Article, FrontierEntry, Outlet, Page, WatchedOutlet
+from crawler.db.models import Article, FetchStatus, FrontierEntry, Outlet, Page, WatchedOutlet
 from crawler.db.reuse_models import ReusePair
 from crawler.db.store import outlet_id
 from crawler.urls import home_url, outlet_of
@@ -53,7 +55,23 @@ def pending_frontier(session: Session) -> list[str]:
     return list(session.scalars(select(FrontierEntry.url).order_by(FrontierEntry.id)))
 
 
-def nightly_seeds(session: Session) -> list[str]:
-    """Watched outlets, outlets on trails, then the work earlier runs left."""
+def due_articles(session: Session, now: datetime, limit: int = 20_000) -> list[str]:
+    """Stored articles whose revisit time has come, the longest-waiting first.
+
+    They are revisited even when no changed listing links to them any more: an edit
+    deep in an archive is found by the revisit policy, not by luck.
+    """
+    return list(session.scalars(
+        select(Page.url)
+        .where(Page.fetch_status == FetchStatus.OK, Page.next_visit_at <= now)
+        .order_by(Page.next_visit_at)
+        .limit(limit)
+    ))  # fmt: skip
+
+
+def nightly_seeds(session: Session, now: datetime | None = None) -> list[str]:
+    """Watched outlets, outlets on trails, the work earlier runs left, then due articles."""
     seeds = [w.url for w in list_watches(session)] + trail_outlet_homes(session)
-    return list(dict.fromkeys(seeds + pending_frontier(session)))
+    seeds += pending_frontier(session)
+    seeds += due_articles(session, now or datetime.now(UTC))
+    return list(dict.fromkeys(seeds))

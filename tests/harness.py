@@ -73,3 +73,25 @@ def crawl_args(db_url: str, seeds: Path, *extra: str) -> list[str]:
     for setting in LOOPBACK_SETTINGS:
         args += ["--set", setting]
     return [*args, *extra]
+
+
+def let_a_night_pass(db_url: str, hours: float = 24) -> None:
+    """Move every revisit time ``hours`` into the past, as if the next run were a day later.
+
+    The simulated web's nights pass in seconds; the revisit policy counts real time.
+    """
+    from datetime import timedelta
+
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from crawler.db.models import Page
+    from crawler.db.session import make_engine
+
+    engine = make_engine(db_url)
+    shift = timedelta(hours=hours)
+    with Session(engine) as session, session.begin():
+        for page in session.scalars(select(Page).where(Page.next_visit_at.is_not(None))):
+            page.next_visit_at -= shift
+            page.fetched_at -= shift
+    engine.dispose()

@@ -60,7 +60,7 @@ def store_page(session: Session, item: PageItem, run_id: int | None) -> int | No
         changed = page.content_hash is not None and page.content_hash != item.content_hash
         if changed and page.raw_html is not None:
             session.add(PageVersion(  # the earlier body becomes history
-                page=page, crawl_run_id=page.crawl_run_id, fetched_at=page.fetched_at,
+                page_id=page.id, crawl_run_id=page.crawl_run_id, fetched_at=page.fetched_at,
                 content_hash=page.content_hash, raw_html=page.raw_html,
                 warc_file=page.warc_file, warc_offset=page.warc_offset,
             ))  # fmt: skip
