@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from crawler.db.migrate import check_writable, ensure_current, upgrade
@@ -212,6 +212,7 @@ def cmd_nightly(args: argparse.Namespace) -> int:
         with run_lock(engine):
             ensure_current(engine)  # a database migrated by an older version is upgraded
             check_writable(engine)
+            notes = repair_warc_files(db_url)
             with Session(engine) as session:
                 seeds = nightly_seeds(session)
             if not seeds:
@@ -219,6 +220,7 @@ def cmd_nightly(args: argparse.Namespace) -> int:
                                  "with `provenance watch add URL`")  # fmt: skip
             print(f"nightly run from {len(seeds)} outlets, open trails and due pages into "
                   f"{describe(engine)}", file=sys.stderr)  # fmt: skip
+            args.set = [*(args.set or []), ("PROVENANCE_RUN_NOTES", json.dumps(notes))]
             code = _run(args, db_url, engine, None, seeds)
     except AlreadyRunning as exc:
         print(f"error: {exc}; this run exits without crawling", file=sys.stderr)
@@ -226,6 +228,34 @@ def cmd_nightly(args: argparse.Namespace) -> int:
     if code == 0 and not args.quiet:
         print("\nmorning report: provenance report --since-last-run")
     return code
+
+
+def repair_warc_files(db_url: str) -> dict[str, int]:
+    """Cut WARC files left truncated by killed runs, so readers and tools accept them."""
+    from crawler.crawl import warc_dir_for
+    from crawler.db.models import CrawlRun
+    from crawler.warc import check_file, repair_file
+
+    notes = {"warc/checked_files": 0, "warc/repaired_files": 0, "warc/corrupt_files": 0}
+    engine = make_engine(db_url)
+    with Session(engine) as session:
+        last = session.scalar(select(CrawlRun.started_at).order_by(CrawlRun.id.desc()).limit(1))
+    # Only the files the latest run wrote can be cut short by its kill: older ones were
+    # checked by the nightly run after them.
+    since = last.timestamp() - 60 if last else 0.0
+    files = sorted(warc_dir_for(db_url).glob("*.warc.gz"))
+    for check in (check_file(f) for f in files if f.stat().st_mtime >= since):
+        notes["warc/checked_files"] += 1
+        if check.truncated:
+            repair_file(check.path)
+            notes["warc/repaired_files"] += 1
+            print(f"repaired a truncated WARC file from a killed run: {check.path}",
+                  file=sys.stderr)  # fmt: skip
+        elif not check.ok:
+            notes["warc/corrupt_files"] += 1
+            print(f"warning: corrupt WARC file left as it is: {check.path} ({check.problem})",
+                  file=sys.stderr)  # fmt: skip
+    return notes
 
 
 def cmd_watch(args: argparse.Namespace) -> int:
@@ -260,6 +290,60 @@ def cmd_report(args: argparse.Namespace) -> int:
             raise UsageError("no crawl run in the database yet")
         report = changes_since(session, since)
     print(json.dumps(report, indent=2) if args.format == "json" else render_markdown(report))
+    return 0
+
+
+def cmd_evidence(args: argparse.Namespace) -> int:
+    from crawler.crawl import warc_dir_for
+    from crawler.warc import EvidenceError, check_dir, read_record, repair_file
+
+    db_url = resolve_db_url(args.db)
+    warc_dir = warc_dir_for(db_url)
+    if args.check or args.repair:
+        problems = 0
+        for check in check_dir(warc_dir):
+            if check.ok:
+                continue
+            problems += 1
+            print(f"{check.path}: {check.problem} at byte {check.problem_offset}")
+            if args.repair and check.truncated:
+                repair_file(check.path)
+                print(f"  repaired: cut to the last complete record ({check.good_end} bytes)")
+        print(f"{problems} WARC files with problems in {warc_dir}")
+        return 1 if problems and not args.repair else 0
+    if not args.url:
+        raise UsageError("give the URL of a crawled page, or --check")
+    from sqlalchemy import or_, select
+
+    from crawler.db.models import Page
+    from crawler.urls import normalize_url
+
+    engine = _engine(args)
+    url = normalize_url(args.url)
+    with Session(engine) as session:
+        page = session.scalars(
+            select(Page).where(or_(Page.url == url, Page.final_url == url)).order_by(Page.id)
+        ).first()
+    if page is None:
+        raise UsageError(f"not crawled: {args.url}")
+    if page.warc_file is None or page.warc_offset is None:
+        raise UsageError(f"no archived response for {args.url} (crawled with WARC off?)")
+    try:
+        record = read_record(warc_dir, page.warc_file, page.warc_offset)
+    except EvidenceError as exc:
+        raise UsageError(f"the archived response of {args.url} cannot be read: {exc}") from None
+    body = record.content()
+    if args.output:
+        Path(args.output).write_bytes(body)
+    if args.body and not args.output:
+        sys.stdout.buffer.write(body)
+        return 0
+    print(f"{record.url}\narchived {record.date} in {warc_dir / page.warc_file} at byte "
+          f"{page.warc_offset}\nHTTP {record.status}")  # fmt: skip
+    for name, value in record.headers:
+        print(f"{name}: {value}")
+    print(f"\n({len(body)} bytes of body" + (f", written to {args.output})" if args.output
+          else "; --body prints it, -o FILE saves it)"))  # fmt: skip
     return 0
 
 
@@ -315,6 +399,19 @@ def build_parser() -> argparse.ArgumentParser:
     watch.add_argument("url", nargs="?", metavar="URL", help="an outlet URL (or domain, to remove)")
     add_db_option(watch)
     watch.set_defaults(func=cmd_watch)
+
+    evidence = sub.add_parser("evidence", help="the archived response (WARC) of a crawled page")
+    evidence.add_argument("url", nargs="?", metavar="URL")
+    add_db_option(evidence)
+    evidence.add_argument("--body", action="store_true", help="print the body only")
+    evidence.add_argument("-o", "--output", metavar="FILE", help="save the body to FILE")
+    evidence.add_argument("--check", action="store_true", help="check every WARC file")
+    evidence.add_argument(
+        "--repair",
+        action="store_true",
+        help="cut truncated WARC files (from killed runs) to their last record",
+    )
+    evidence.set_defaults(func=cmd_evidence)
 
     report = sub.add_parser("report", help="what the last run added (the morning report)")
     add_db_option(report)

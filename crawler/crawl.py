@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
+from sqlalchemy.engine import make_url
 
 from crawler.spiders.trail import TrailSpider
 
@@ -17,6 +19,15 @@ class CrawlOutcome:
     run_id: int | None
     reason: str
     stats: dict[str, Any]
+
+
+def warc_dir_for(db_url: str) -> Path:
+    """WARC files live beside a SQLite database file (``x.db`` -> ``x.warc/``)."""
+    url = make_url(db_url)
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        db = Path(url.database)
+        return db.with_name(db.stem + ".warc")
+    return Path("data/warc")
 
 
 def crawl_settings(
@@ -32,6 +43,7 @@ def crawl_settings(
     settings = Settings()
     settings.setmodule("crawler.settings", priority="project")
     settings.set("PROVENANCE_DB", db_url, priority="cmdline")
+    settings.set("PROVENANCE_WARC_DIR", str(warc_dir_for(db_url)), priority="cmdline")
     settings.set("PROVENANCE_PROGRESS_INTERVAL", progress, priority="cmdline")
     settings.set("LOG_LEVEL", log_level, priority="cmdline")
     if max_pages is not None:

@@ -85,6 +85,9 @@ class RunRecorder:
         except SQLAlchemyError as exc:
             log.error("cannot record the crawl run: %s", exc)
         self.crawler.stats.set_value("provenance/run_id", self.run_id)
+        # What the launcher did before the crawl (e.g. WARC files repaired) joins the stats.
+        for key, value in self.crawler.settings.getdict("PROVENANCE_RUN_NOTES").items():
+            self.crawler.stats.set_value(key, value)
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         if self.run_id is None:

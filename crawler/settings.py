@@ -53,6 +53,7 @@ ITEM_PIPELINES = {
 EXTENSIONS = {
     "crawler.extractor.ExtractorPool": 100,
     "crawler.runs.RunRecorder": 200,
+    "crawler.warc.WarcArchive": 300,
     "crawler.progress.Progress": 500,
 }
 
@@ -65,6 +66,8 @@ PROVENANCE_MATCH_ENABLED = True
 PROVENANCE_REVISIT_ENABLED = True  # skip pages not due again; conditional requests
 PROVENANCE_PROGRESS_INTERVAL = 0  # seconds between progress lines on stderr; 0 = off
 PROVENANCE_DB_RETRIES = 4  # attempts for a write that meets a locked or lost database
+PROVENANCE_WARC_ENABLED = True  # every response archived in WARC files, per run
+PROVENANCE_WARC_DIR = "data/warc"  # the CLI puts it beside a SQLite database file
 
 LOG_LEVEL = "INFO"
 TELNETCONSOLE_ENABLED = False

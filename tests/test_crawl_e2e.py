@@ -182,3 +182,27 @@ def test_raw_html_is_kept_compressed(crawled: Crawled) -> None:
         page = s.scalars(select(Page).where(Page.fetch_status == FetchStatus.OK).limit(1)).one()
     html = zlib.decompress(page.raw_html or b"")
     assert re.search(rb"<html", html, re.I) and len(page.raw_html or b"") < len(html)
+
+
+def test_every_fetched_page_is_archived_in_valid_warc(crawled: Crawled, tmp_path: Path) -> None:
+    import hashlib
+
+    from warcio.archiveiterator import ArchiveIterator
+
+    from crawler.crawl import warc_dir_for
+    from crawler.warc import read_record
+
+    warc_dir = warc_dir_for(str(crawled.engine.url))
+    with Session(crawled.engine) as s:
+        pages = s.scalars(select(Page).where(Page.content_hash.is_not(None))).all()
+    assert pages and all(p.warc_file for p in pages)
+    for page in pages[::10]:  # the archived body is the body we stored
+        record = read_record(warc_dir, page.warc_file, page.warc_offset)
+        assert hashlib.sha256(record.content()).hexdigest() == page.content_hash
+    responses = 0
+    for path in sorted(warc_dir.glob("*.warc.gz")):  # and warcio reads every file to the end
+        with path.open("rb") as f:
+            responses += sum(r.rec_type == "response" for r in ArchiveIterator(f))
+    assert responses >= len(pages)
+    shown = provenance(["evidence", pages[0].url, "--db", str(crawled.engine.url)])
+    assert shown.returncode == 0 and "HTTP 200" in shown.stdout

@@ -164,6 +164,10 @@ def test_killed_crawl_loses_nothing_and_resumes(tmp_path: Path, sig: signal.Sign
             stored_before = conn.execute("SELECT count(*) FROM pages").fetchone()[0]
         assert left > 0 and stored_before >= 150
 
+        repaired = provenance(["evidence", "--repair", "--db", db_url])  # WARC cut mid-record
+        assert repaired.returncode == 0, repaired.stdout + repaired.stderr
+        checked = provenance(["evidence", "--check", "--db", db_url])
+        assert checked.returncode == 0 and checked.stdout.startswith("0 WARC files with problems")
         again = provenance(crawl_args(db_url, seeds), proxy_url=server.url)
         assert again.returncode == 0, again.stderr[-2000:]
         assert "resuming" in again.stderr

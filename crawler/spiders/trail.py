@@ -27,6 +27,7 @@ from crawler.frontier import RequestKind, follow_ups
 from crawler.items import PageItem
 from crawler.seeds import RejectedSeed, parse_seeds
 from crawler.urls import normalize_url, outlet_of
+from crawler.warc import WarcLocation, location_of
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +38,12 @@ XML_TYPES = ("xml", "rss", "atom")
 def _header(response: Response, name: bytes) -> str | None:
     value = response.headers.get(name)
     return value.decode("latin-1")[:255] if value else None
+
+
+def _warc_fields(location: WarcLocation | None) -> dict[str, Any]:
+    if location is None:
+        return {}
+    return {"warc_file": location.file, "warc_offset": location.offset}
 
 
 def requested_url(request: Request) -> str:
@@ -103,6 +110,7 @@ class TrailSpider(scrapy.Spider):
             "via": response.meta.get("kind"),
             "etag": _header(response, b"ETag"),
             "last_modified": _header(response, b"Last-Modified"),
+            **_warc_fields(location_of(response)),
         }
         return PageItem(**(values | fields))
 
@@ -173,6 +181,8 @@ class TrailSpider(scrapy.Spider):
         if request.meta.get("kind") == RequestKind.ROBOTS:
             return  # robots.txt read for sitemaps only: its absence is normal
         reason, status = reason_for(failure.value, request.meta, request.url)
+        response = getattr(failure.value, "response", None)
+        archived = location_of(response if response is not None else request)
         detail = describe_failure(failure)
         log.info("failed %s: %s (%s)", request.url, reason, detail)
         yield PageItem(
@@ -186,4 +196,5 @@ class TrailSpider(scrapy.Spider):
             http_status=status,
             depth=request.meta.get("depth", 0),
             via=request.meta.get("kind"),
+            **_warc_fields(archived),
         )
