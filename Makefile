@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 DB ?= data/demo.db
 OUT ?= out/demo
 
-.PHONY: help venv demo test test-fast lint eval bench-crawl bench-match bench-graph clean
+.PHONY: help venv demo test test-fast lint eval bench-crawl bench-match bench-graph bench-nightly nightly clean
 
 help:
 	@echo "make demo         crawl the bundled simulated web into $(DB) and print what it found"
@@ -15,6 +15,8 @@ help:
 	@echo "make bench-crawl  pages/s of the product against a plain Scrapy spider"
 	@echo "make bench-match  matching cost per document at 10k and 100k documents"
 	@echo "make bench-graph  graph build and export on 1M synthetic edges"
+	@echo "make bench-nightly cost of an unchanged nightly run; new copies found after changes"
+	@echo "make nightly      one nightly run on the database of PROVENANCE_DB (default data/provenance.db)"
 
 $(PY): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -51,3 +53,9 @@ bench-graph: $(PY)
 
 clean:
 	rm -rf $(VENV) data out .pytest_cache .ruff_cache
+
+bench-nightly: $(PY)
+	$(PY) -m tests.bench.bench_nightly
+
+nightly: $(PY)
+	$(BIN)/provenance nightly
