@@ -231,30 +231,38 @@ def cmd_nightly(args: argparse.Namespace) -> int:
 
 
 def repair_warc_files(db_url: str) -> dict[str, int]:
-    """Cut WARC files left truncated by killed runs, so readers and tools accept them."""
+    """Close the records of runs that were killed, and cut their WARC files' last record.
+
+    Only a run that never recorded its end can have left a record half-written, so only
+    its files are read (finished runs' archives can be large).
+    """
     from crawler.crawl import warc_dir_for
     from crawler.db.models import CrawlRun
     from crawler.warc import check_file, repair_file
 
-    notes = {"warc/checked_files": 0, "warc/repaired_files": 0, "warc/corrupt_files": 0}
+    notes = {"warc/checked_files": 0, "warc/repaired_files": 0, "warc/corrupt_files": 0,
+             "runs/found_killed": 0}  # fmt: skip
+    warc_dir = warc_dir_for(db_url)
     engine = make_engine(db_url)
-    with Session(engine) as session:
-        last = session.scalar(select(CrawlRun.started_at).order_by(CrawlRun.id.desc()).limit(1))
-    # Only the files the latest run wrote can be cut short by its kill: older ones were
-    # checked by the nightly run after them.
-    since = last.timestamp() - 60 if last else 0.0
-    files = sorted(warc_dir_for(db_url).glob("*.warc.gz"))
-    for check in (check_file(f) for f in files if f.stat().st_mtime >= since):
-        notes["warc/checked_files"] += 1
-        if check.truncated:
-            repair_file(check.path)
-            notes["warc/repaired_files"] += 1
-            print(f"repaired a truncated WARC file from a killed run: {check.path}",
-                  file=sys.stderr)  # fmt: skip
-        elif not check.ok:
-            notes["warc/corrupt_files"] += 1
-            print(f"warning: corrupt WARC file left as it is: {check.path} ({check.problem})",
-                  file=sys.stderr)  # fmt: skip
+    with Session(engine) as session, session.begin():
+        killed = session.scalars(select(CrawlRun).where(CrawlRun.finished_at.is_(None))).all()
+        for run in killed:
+            notes["runs/found_killed"] += 1
+            for path in sorted(warc_dir.glob(f"*-{run.id}-*.warc.gz")):
+                check = check_file(path)
+                notes["warc/checked_files"] += 1
+                if check.truncated:
+                    repair_file(path)
+                    notes["warc/repaired_files"] += 1
+                    print(f"repaired a WARC file cut short by killed run {run.id}: {path}",
+                          file=sys.stderr)  # fmt: skip
+                elif not check.ok:
+                    notes["warc/corrupt_files"] += 1
+                    print(f"warning: corrupt WARC file left as it is: {path} ({check.problem})",
+                          file=sys.stderr)  # fmt: skip
+            run.status = "killed"
+            run.finished_at = run.finished_at or datetime.now(UTC)
+    engine.dispose()
     return notes
 
 

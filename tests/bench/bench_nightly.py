@@ -87,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
                   and not truth["articles"][c["copy"]]["disallowed"]]  # fmt: skip
     engine = make_engine(db_url)
     with Session(engine) as s:
-        ids = dict(s.execute(select(Article.url, Article.id)).tuples())
+        ids = {url: id_ for url, id_ in s.execute(select(Article.url, Article.id))}
         pairs = {(p.a_id, p.b_id) for p in s.scalars(select(ReusePair))}
         sources = {(p.copy_id, p.source_id) for p in s.scalars(select(ReusePair))}
     found = direct = 0
