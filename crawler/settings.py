@@ -25,6 +25,10 @@ AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
 DOWNLOAD_DELAY = 1.0
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
+# Scrapy starts this many asyncio workers for the output of every response; items are
+# stored one at a time by the database thread anyway, and 100 (the default) cost more
+# in task creation than a 304 response costs in all (measured on nightly runs).
+CONCURRENT_ITEMS = 16
 COOKIES_ENABLED = False
 
 # Bad input: bounded sizes, times and redirects; retries for flapping servers.
