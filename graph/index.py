@@ -16,7 +16,7 @@ from __future__ import annotations
 from array import array
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import bindparam, delete, select, update
@@ -64,19 +64,26 @@ def _insert(session: Session):  # noqa: ANN202
     return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
 
 
+# A row with this outlet id marks a fingerprint as boilerplate (of some outlet). Once
+# marked, its per-outlet counts are neither read nor kept up to date: a licence copied
+# into articles of every outlet would otherwise cost one row per outlet on each lookup.
+MARK = 0
+
+
 @dataclass(slots=True)
 class HashStats:
-    """Per-fingerprint counts: articles per outlet."""
+    """Per-fingerprint counts (articles per outlet), and fingerprints marked boilerplate."""
 
     per_outlet: dict[int, dict[int, int]]
+    marked: set[int] = field(default_factory=set)
 
     def bumped(self, hashes: Iterable[int], outlet_id: int) -> HashStats:
         """These counts after one more article of ``outlet_id`` carrying ``hashes``."""
         per = {h: dict(o) for h, o in self.per_outlet.items()}
-        for h in set(hashes):
+        for h in set(hashes) - self.marked:
             d = per.setdefault(h, {})
             d[outlet_id] = d.get(outlet_id, 0) + 1
-        return HashStats(per)
+        return HashStats(per, set(self.marked))
 
     def count(self, h: int, outlet_id: int) -> int:
         return self.per_outlet.get(h, {}).get(outlet_id, 0)
@@ -86,12 +93,12 @@ class HashStats:
 
     def is_boilerplate(self, h: int, except_outlet: int | None = None) -> bool:
         """Boilerplate of some outlet (other than ``except_outlet``)."""
-        return any(
+        return h in self.marked or any(
             n >= MIN_ARTICLES and o != except_outlet for o, n in self.per_outlet.get(h, {}).items()
         )
 
     def boilerplate(self) -> set[int]:
-        return {
+        return self.marked | {
             h for h, outlets in self.per_outlet.items() if max(outlets.values()) >= MIN_ARTICLES
         }
 
@@ -102,16 +109,24 @@ _P = ReusePosting.__table__
 _STATS = select(_H.c.hash, _H.c.outlet_id, _H.c.n).where(
     _H.c.hash.in_(bindparam("hashes", expanding=True)), _H.c.n > 0
 )
+_MARKED = select(_H.c.hash).where(
+    _H.c.hash.in_(bindparam("hashes", expanding=True)), _H.c.outlet_id == MARK
+)
 _POSTINGS = select(_P.c.article_id).where(_P.c.hash.in_(bindparam("hashes", expanding=True)))
 
 
 def hash_stats(session: Session, hashes: Iterable[int]) -> HashStats:
     """Outlet counts of the given fingerprints."""
     per: dict[int, dict[int, int]] = {}
-    for chunk in _chunks(sorted(set(hashes))):
-        for h, o, n in session.connection().execute(_STATS, {"hashes": chunk}):
+    conn = session.connection()
+    wanted = sorted(set(hashes))
+    marked: set[int] = set()
+    for chunk in _chunks(wanted):
+        marked.update(conn.execute(_MARKED, {"hashes": chunk}).scalars())
+    for chunk in _chunks([h for h in wanted if h not in marked]):
+        for h, o, n in conn.execute(_STATS, {"hashes": chunk}):
             per.setdefault(h, {})[o] = n
-    return HashStats(per)
+    return HashStats(per, marked)
 
 
 _D = ReuseDocument.__table__
@@ -161,11 +176,19 @@ def add_document(
             "ON CONFLICT DO NOTHING",
             [(h, article_id) for h in unique],
         )
-        conn.exec_driver_sql(
-            f"INSERT INTO reuse_outlet_hashes (hash, outlet_id, n) VALUES ({mark}, {mark}, 1) "
-            "ON CONFLICT (hash, outlet_id) DO UPDATE SET n = reuse_outlet_hashes.n + 1",
-            [(h, outlet_id) for h in unique],
-        )
+        counted = [h for h in unique if before is None or h not in before.marked]
+        if counted:
+            conn.exec_driver_sql(
+                f"INSERT INTO reuse_outlet_hashes (hash, outlet_id, n) VALUES ({mark}, {mark}, 1) "
+                "ON CONFLICT (hash, outlet_id) DO UPDATE SET n = reuse_outlet_hashes.n + 1",
+                [(h, outlet_id) for h in counted],
+            )
+        if crossed:
+            conn.exec_driver_sql(
+                f"INSERT INTO reuse_outlet_hashes (hash, outlet_id, n) VALUES ({mark}, {MARK}, "
+                f"{MIN_ARTICLES}) ON CONFLICT DO NOTHING",
+                [(h,) for h in sorted(crossed)],
+            )
     now = utcnow()
     conn.execute(
         ins(ReuseDocument.__table__),
@@ -178,23 +201,28 @@ def add_document(
 def remove_document(session: Session, doc: Any) -> set[int]:
     """Un-index an article; return fingerprints that stopped being boilerplate."""
     hashes = unpack(doc.fingerprints)
-    before = hash_stats(session, hashes)
-    crossed = {
-        h
-        for h in hashes
-        if before.count(h, doc.outlet_id) == MIN_ARTICLES
-        and not before.is_boilerplate(h, doc.outlet_id)
-    }
+    crossed: set[int] = set()  # boilerplate marks are kept until a rebuild
     t = ReuseOutletHash.__table__
     p = ReusePosting.__table__
     for chunk in _chunks(hashes):
         session.execute(delete(p).where(p.c.article_id == doc.article_id, p.c.hash.in_(chunk)))
         session.execute(
-            update(t).where(t.c.outlet_id == doc.outlet_id, t.c.hash.in_(chunk)).values(n=t.c.n - 1)
+            update(t)
+            .where(t.c.outlet_id == doc.outlet_id, t.c.hash.in_(chunk), t.c.n > 0)
+            .values(n=t.c.n - 1)
         )
     session.execute(delete(ReuseDocument.__table__).where(
         ReuseDocument.__table__.c.article_id == doc.article_id))  # fmt: skip
     return crossed
+
+
+def mark_all(session: Session) -> None:
+    """Mark every fingerprint that is boilerplate of some outlet (after a bulk index)."""
+    session.connection().exec_driver_sql(
+        f"INSERT INTO reuse_outlet_hashes (hash, outlet_id, n) SELECT DISTINCT hash, {MARK}, "
+        f"{MIN_ARTICLES} FROM reuse_outlet_hashes WHERE outlet_id != {MARK} "
+        f"AND n >= {MIN_ARTICLES} ON CONFLICT DO NOTHING"
+    )
 
 
 def carriers(session: Session, hashes: Iterable[int]) -> set[int]:

@@ -411,6 +411,9 @@ def rebuild(engine: Engine, progress: Progress | None = None, batch: int = 500) 
                         _verify(s, aid, only_greater=True)
             if progress:
                 progress(step, min(i + batch, total), total)
+        if step == "index":
+            with Session(engine) as s, s.begin():
+                index.mark_all(s)
     with Session(engine) as s, s.begin():
         t = ReusePair.__table__
         paired = sorted(set(s.scalars(select(t.c.a_id))) | set(s.scalars(select(t.c.b_id))))
