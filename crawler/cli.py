@@ -40,6 +40,19 @@ def add_db_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_crawl_options(parser: argparse.ArgumentParser, progress: float) -> None:
+    """Options shared by the verbs that crawl (``crawl``, ``nightly``)."""
+    add_db_option(parser)
+    parser.add_argument("--max-pages", type=int, metavar="N", help="stop after N pages")
+    parser.add_argument("--depth", type=int, metavar="N", help="link hops from the seeds (0: any)")
+    parser.add_argument("--set", "-s", type=parse_setting, action="append", metavar="NAME=VALUE",
+                        help="override a Scrapy or PROVENANCE_* setting (repeatable)")  # fmt: skip
+    parser.add_argument("--progress", type=float, default=progress, metavar="SECONDS",
+                        help=f"seconds between progress lines (default {progress:g})")  # fmt: skip
+    parser.add_argument("--quiet", "-q", action="store_true", help="no progress lines")
+    parser.add_argument("--log-level", default="WARNING", help="Scrapy log level (default WARNING)")
+
+
 def parse_setting(text: str) -> tuple[str, str]:
     name, sep, value = text.partition("=")
     if not sep or not name.isupper():
@@ -365,41 +378,16 @@ def build_parser() -> argparse.ArgumentParser:
     crawl = sub.add_parser("crawl", help="crawl republication trails from seed URLs")
     crawl.add_argument("urls", nargs="*", metavar="URL", help="seed URLs (articles or outlets)")
     crawl.add_argument("--seeds", metavar="FILE", help="file with one seed URL a line, # comments")
-    add_db_option(crawl)
-    crawl.add_argument("--max-pages", type=int, metavar="N", help="stop after N pages")
-    crawl.add_argument("--depth", type=int, metavar="N", help="link hops from the seeds (0: any)")
-    crawl.add_argument(
-        "--set",
-        "-s",
-        type=parse_setting,
-        action="append",
-        metavar="NAME=VALUE",
-        help="override a Scrapy or PROVENANCE_* setting (repeatable)",
-    )
-    crawl.add_argument(
-        "--progress",
-        type=float,
-        default=5.0,
-        metavar="SECONDS",
-        help="seconds between progress lines (default 5)",
-    )
-    crawl.add_argument("--quiet", "-q", action="store_true", help="no progress lines")
+    add_crawl_options(crawl, progress=5.0)
     crawl.add_argument(
         "--no-resume",
         action="store_true",
         help="do not add the URLs an earlier, stopped run left unfinished",
     )
-    crawl.add_argument("--log-level", default="WARNING", help="Scrapy log level (default WARNING)")
     crawl.set_defaults(func=cmd_crawl)
 
     nightly = sub.add_parser("nightly", help="revisit watched outlets and open trails (cron)")
-    add_db_option(nightly)
-    for flag in ("--max-pages", "--depth"):
-        nightly.add_argument(flag, type=int, metavar="N")
-    nightly.add_argument("--set", "-s", type=parse_setting, action="append", metavar="NAME=VALUE")
-    nightly.add_argument("--progress", type=float, default=30.0, metavar="SECONDS")
-    nightly.add_argument("--quiet", "-q", action="store_true", help="no progress lines")
-    nightly.add_argument("--log-level", default="WARNING")
+    add_crawl_options(nightly, progress=30.0)
     nightly.set_defaults(func=cmd_nightly)
 
     watch = sub.add_parser("watch", help="the outlets every nightly run revisits")
