@@ -273,20 +273,29 @@ def _fragments(values: list[Any], kind: type, before: str, after: str) -> list[s
 
 # --- writers ----------------------------------------------------------------------------
 def _write_json(G: nx.Graph, f: IO[str]) -> None:
-    data = nx.node_link_data(G, edges="edges")
+    """``nx.node_link_data(G, edges="edges")``, byte for byte, streamed a chunk at a time.
+
+    The node and edge objects are made per chunk instead of for the whole graph at once.
+    """
+    if G.is_multigraph():
+        edges: Iterable[dict[str, Any]] = (
+            {**d, "source": u, "target": v, "key": k}
+            for u, v, k, d in G.edges(keys=True, data=True)
+        )
+    else:
+        edges = ({**d, "source": u, "target": v} for u, v, d in _edges(G))
+    nodes = ({**d, "id": n} for n, d in G._node.items())
     enc = json.JSONEncoder(ensure_ascii=True, allow_nan=False, default=str)
+    head = {"directed": G.is_directed(), "multigraph": G.is_multigraph(), "graph": G.graph}
     f.write("{")
-    for key, value in data.items():
-        if key in ("nodes", "edges"):
-            continue
+    for key, value in head.items():
         f.write(f"{enc.encode(key)}: {enc.encode(value)}, ")
-    for i, key in enumerate(("nodes", "edges")):
-        items = data[key]
+    for i, (key, items) in enumerate((("nodes", nodes), ("edges", edges))):
         f.write(f'{", " if i else ""}"{key}": [')
-        for start in range(0, len(items), _CHUNK):
-            if start:
+        for n, chunk in enumerate(_chunks(items)):
+            if n:
                 f.write(", ")
-            f.write(enc.encode(items[start : start + _CHUNK])[1:-1])
+            f.write(enc.encode(chunk)[1:-1])
         f.write("]")
     f.write("}\n")
 
