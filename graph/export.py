@@ -36,7 +36,7 @@ from typing import IO, Any
 
 import networkx as nx
 
-from graph.build import EDGE_DIRECTION, Story
+from graph.build import EDGE_DIRECTION, Story, gc_paused
 
 __all__ = [
     "FORMATS",
@@ -489,6 +489,24 @@ def write_graph(
     return [p]
 
 
+def _write_json_rows(f: IO[str], rows: list[dict[str, Any]]) -> None:
+    """``json.dump(rows, f, indent=1, default=str)`` and a newline, byte for byte.
+
+    ``json.dump`` with an indent writes every token with its own ``f.write`` call; here
+    each chunk of rows is one ``json.dumps`` string, its brackets stripped and rejoined.
+    """
+    if not rows:
+        f.write("[]\n")
+        return
+    f.write("[\n")
+    for start in range(0, len(rows), _CHUNK):
+        if start:
+            f.write(",\n")
+        f.write(json.dumps(rows[start : start + _CHUNK], indent=1, default=str)[2:-2])
+    f.write("\n]\n")
+
+
+@gc_paused
 def write_table(
     rows: Iterable[Mapping[str, Any]],
     path: str | os.PathLike[str],
@@ -514,8 +532,7 @@ def write_table(
             schema = _schema(rows)
             _write_csv(f, [], {c: schema.get(c, str) for c in cols}, [([], rows)])
         else:
-            json.dump([{c: r.get(c) for c in cols} for r in rows], f, indent=1, default=str)
-            f.write("\n")
+            _write_json_rows(f, [{c: r.get(c) for c in cols} for r in rows])
     return p
 
 
