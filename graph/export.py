@@ -235,6 +235,23 @@ def _column(dicts: list[Mapping[str, Any]], key: str) -> list[Any]:
     return list(map(methodcaller("get", key), dicts))
 
 
+def _columns(dicts: list[Mapping[str, Any]], keys: Iterable[str]) -> list[Sequence[Any]]:
+    """``[_column(dicts, k) for k in keys]``.
+
+    When every row has the same names in the same order (a graph built by this project),
+    the rows' values are transposed in one C-level ``zip`` instead of a lookup per cell.
+    """
+    keys = list(keys)
+    if dicts and keys:
+        names = tuple(dicts[0])
+        if set(keys) <= set(names) and all(map(names.__eq__, map(tuple, dicts))):
+            full = dict(
+                zip(names, zip(*map(methodcaller("values"), dicts), strict=True), strict=True)
+            )
+            return [full[k] for k in keys]
+    return [_column(dicts, k) for k in keys]
+
+
 def _edges(G: nx.Graph) -> Iterable[tuple[Any, Any, dict[str, Any]]]:
     """``G.edges(data=True)``; for a DiGraph read off ``G.adjacency()``, a third faster."""
     if not G.is_directed() or G.is_multigraph():
@@ -256,10 +273,16 @@ def _chunks(items: Iterable[Any]) -> Iterator[list[Any]]:
 def _texts(values: list[Any], kind: type, clean: Callable[[str], str]) -> list[str | None]:
     """Column values as cleaned text (None stays None)."""
     if kind is bool:
+        if None not in values:
+            return list(map(_BOOL.__getitem__, values))
         return [None if v is None else _BOOL[v] for v in values]
     if kind is float:
+        if None not in values:
+            return list(map(repr, map(float, values)))
         return [None if v is None else repr(float(v)) for v in values]
     if kind is int:
+        if None not in values:
+            return list(map(str, values))
         return [None if v is None else str(v) for v in values]
     raw = [v if type(v) is str else _text(v) for v in values if v is not None]
     it = iter(_map_text(raw, clean))
@@ -325,8 +348,10 @@ def _write_gexf(G: nx.Graph, f: IO[str], *, label: str | None) -> None:
 
     def attvalues(dicts: list[Mapping[str, Any]], schema: Mapping[str, type]) -> list[str]:
         cols = [
-            _fragments(_column(dicts, k), t, f'<attvalue for="{i}" value="', '"/>')
-            for i, (k, t) in enumerate(schema.items())
+            _fragments(values, t, f'<attvalue for="{i}" value="', '"/>')
+            for i, (t, values) in enumerate(
+                zip(schema.values(), _columns(dicts, schema), strict=True)
+            )
         ]
         bodies = map("".join, zip(*cols, strict=True)) if cols else [""] * len(dicts)
         return [f"<attvalues>{b}</attvalues>" if b else "" for b in bodies]
@@ -390,7 +415,10 @@ def _write_graphml(G: nx.Graph, f: IO[str]) -> None:
             n += 1
 
     def data(dicts: list[Mapping[str, Any]], dom: str) -> list[str]:
-        cols = [_fragments(_column(dicts, k), t, o, "</data>") for k, t, o in keys[dom]]
+        values = _columns(dicts, [k for k, _, _ in keys[dom]])
+        cols = [
+            _fragments(v, t, o, "</data>") for (_, t, o), v in zip(keys[dom], values, strict=True)
+        ]
         return list(map("".join, zip(*cols, strict=True))) if cols else [""] * len(dicts)
 
     kind = "directed" if G.is_directed() else "undirected"
@@ -413,8 +441,7 @@ def _write_graphml(G: nx.Graph, f: IO[str]) -> None:
 def _csv_columns(dicts: list[Mapping[str, Any]], schema: Mapping[str, type]) -> list[list[Any]]:
     """One list per attribute: numbers as they are, the rest as neutralised text."""
     cols: list[list[Any]] = []
-    for k, t in schema.items():
-        values = _column(dicts, k)
+    for t, values in zip(schema.values(), _columns(dicts, schema), strict=True):
         if t is int or t is float:
             cols.append(values)  # the csv module writes None as an empty cell
         else:
