@@ -29,7 +29,7 @@ import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from itertools import chain, repeat
+from itertools import chain, islice, repeat
 from operator import methodcaller
 from pathlib import Path
 from typing import IO, Any
@@ -253,20 +253,18 @@ def _columns(dicts: list[Mapping[str, Any]], keys: Iterable[str]) -> list[Sequen
 
 
 def _edges(G: nx.Graph) -> Iterable[tuple[Any, Any, dict[str, Any]]]:
-    """``G.edges(data=True)``; for a DiGraph read off ``G.adjacency()``, a third faster."""
+    """``G.edges(data=True)``; for a DiGraph zipped off ``G._succ``, Python work per node only."""
     if not G.is_directed() or G.is_multigraph():
         return G.edges(data=True)
-    return ((u, v, d) for u, nbrs in G._succ.items() for v, d in nbrs.items())
+    # Python-level work per node only: each node's edges are zipped in C.
+    return chain.from_iterable(
+        zip(repeat(u), nbrs, nbrs.values()) for u, nbrs in G._succ.items() if nbrs
+    )
 
 
 def _chunks(items: Iterable[Any]) -> Iterator[list[Any]]:
-    chunk: list[Any] = []
-    for item in items:
-        chunk.append(item)
-        if len(chunk) == _CHUNK_ROWS:
-            yield chunk
-            chunk = []
-    if chunk:
+    it = iter(items)
+    while chunk := list(islice(it, _CHUNK_ROWS)):
         yield chunk
 
 
