@@ -113,9 +113,7 @@ class Corpus:
 def _pragmas(engine) -> None:  # noqa: ANN001
     @event.listens_for(engine, "connect")
     def _cache(dbapi_conn, _rec) -> None:  # noqa: ANN001
-        dbapi_conn.execute(
-            "PRAGMA cache_size=-1048576"
-        )  # 1 GB page cache (the index stays in memory)
+        dbapi_conn.execute("PRAGMA cache_size=-262144")  # 256 MB page cache
 
 
 def run_size(n: int) -> dict:
