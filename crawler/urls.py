@@ -107,6 +107,7 @@ def is_http_url(url: str) -> bool:
     return parts.scheme in ("http", "https") and bool(parts.hostname)
 
 
+@lru_cache(maxsize=262144)  # a site's navigation links recur on each of its pages
 def normalize_url(url: str) -> str:
     """The form in which URLs are stored and compared.
 
@@ -147,6 +148,7 @@ def is_platform(url: str) -> bool:
     return outlet_of(url) in PLATFORM_DOMAINS
 
 
+@lru_cache(maxsize=262144)
 def trap_pattern(url: str) -> str:
     """URL shape for trap detection: digits become ``#`` and query values ``*``.
 
