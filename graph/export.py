@@ -262,9 +262,9 @@ def _edges(G: nx.Graph) -> Iterable[tuple[Any, Any, dict[str, Any]]]:
     )
 
 
-def _chunks(items: Iterable[Any]) -> Iterator[list[Any]]:
+def _chunks(items: Iterable[Any], size: int = _CHUNK_ROWS) -> Iterator[list[Any]]:
     it = iter(items)
-    while chunk := list(islice(it, _CHUNK_ROWS)):
+    while chunk := list(islice(it, size)):
         yield chunk
 
 
@@ -313,7 +313,7 @@ def _write_json(G: nx.Graph, f: IO[str]) -> None:
         f.write(f"{enc.encode(key)}: {enc.encode(value)}, ")
     for i, (key, items) in enumerate((("nodes", nodes), ("edges", edges))):
         f.write(f'{", " if i else ""}"{key}": [')
-        for n, chunk in enumerate(_chunks(items)):
+        for n, chunk in enumerate(_chunks(items, _CHUNK)):
             if n:
                 f.write(", ")
             f.write(enc.encode(chunk)[1:-1])
