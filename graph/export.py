@@ -92,7 +92,7 @@ def _text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (list, tuple, set, frozenset)):
-        return LIST_SEPARATOR.join(str(v) for v in value)
+        return LIST_SEPARATOR.join(map(str, value))
     return repr(value) if isinstance(value, float) else str(value)
 
 
@@ -283,6 +283,8 @@ def _texts(values: list[Any], kind: type, clean: Callable[[str], str]) -> list[s
             return list(map(str, values))
         return [None if v is None else str(v) for v in values]
     raw = [v if type(v) is str else _text(v) for v in values if v is not None]
+    if len(raw) == len(values):  # no None: nothing to put back
+        return _map_text(raw, clean)  # type: ignore[return-value]
     it = iter(_map_text(raw, clean))
     return [None if v is None else next(it) for v in values]
 
