@@ -52,6 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--scale", type=int, default=12, help="simulated web size (12: >5,000 pages)"
     )
+    parser.add_argument("--skip-match", action="store_true", help="leave out the third run")
     args = parser.parse_args(argv)
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-crawl-"))
