@@ -330,19 +330,25 @@ def build_outlet_graph(
         o = outlet_of[u] = d.get(outlet)
         if o is not None:
             counts[o] = counts.get(o, 0) + 1
-    acc: dict[tuple[str, str], list] = {}
-    for u, nbrs in A.adjacency():
+    # acc[ou][ov]: weight, credited, lags, first, last. Nested rather than keyed by pair:
+    # no tuple per edge, and the edges below are made in the order the graph iterates
+    # them (by outlet, in node order), which keeps every later pass over them in cache.
+    acc: dict[str, dict[str, list]] = {}
+    for u, nbrs in A._succ.items():
         ou = outlet_of[u]
         if ou is None or not nbrs:
             continue
         t = _node_time(A._node[u])  # the copy's time: the same for all its sources
+        out = acc.get(ou)
+        if out is None:
+            out = acc[ou] = {}
         for v, d in nbrs.items():
             ov = outlet_of[v]
             if ov is None or ov == ou:
                 continue
-            a = acc.get((ou, ov))
+            a = out.get(ov)
             if a is None:
-                a = acc[(ou, ov)] = [0, 0, [], None, None]
+                a = out[ov] = [0, 0, [], None, None]
             a[0] += 1
             if d.get("credited"):
                 a[1] += 1
@@ -367,7 +373,8 @@ def build_outlet_graph(
                 "last_seen": last,
             },
         )
-        for (ou, ov), (w, c, lags, first, last) in acc.items()
+        for ou in counts
+        for ov, (w, c, lags, first, last) in acc.get(ou, {}).items()
         if w >= min_weight
     ]
     nodes = [(o, {"articles": c}) for o, c in counts.items()]
