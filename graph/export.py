@@ -30,11 +30,12 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from itertools import chain, islice, repeat
-from operator import methodcaller
+from operator import itemgetter, methodcaller
 from pathlib import Path
 from typing import IO, Any
 
 import networkx as nx
+import orjson
 
 from graph.build import EDGE_DIRECTION, Story, gc_paused
 
@@ -54,7 +55,6 @@ __all__ = [
 FORMATS = ("json", "gexf", "graphml", "csv")
 TABLE_FORMATS = ("json", "csv")
 LIST_SEPARATOR = ";"
-_CHUNK = 10_000  # items encoded per json.dumps call: C speed, bounded memory
 
 
 class ExportError(Exception):
@@ -63,13 +63,37 @@ class ExportError(Exception):
 
 # --- cell and text cleaning -------------------------------------------------------------
 
-_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-_XML_SPECIAL = re.compile('[&<>"\t\n\r\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]')
+_SEP = "\x1f"  # ASCII unit separator: joins a column's texts for _map_text
 _XML_ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}
 _XML_ESCAPES |= {"\t": "&#9;", "\n": "&#10;", "\r": "&#13;"}
-_CSV_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
-_SEP = "\uf8ff"  # a private-use character: joins a column's texts for _map_text
 _CSV_LEADS = ("=", "+", "-", "@", "\t", "\r")  # OWASP: cells that start a formula
+_C0 = "".join(map(chr, [*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20)]))  # XML 1.0 forbids
+_SURROGATES = "\ud800-\udfff"
+
+
+class _Chars:
+    """A set of characters to look for: a regex, and for ASCII text a ``bytes.translate``
+    deletion table (deleting and comparing lengths is about twice as fast as the regex
+    search on a joined column)."""
+
+    def __init__(self, ascii_chars: str, other: str = "") -> None:
+        self.regex = re.compile(f"[{re.escape(ascii_chars)}{other}]")
+        self.table = ascii_chars.encode("ascii")
+
+    def found(self, text: str) -> bool:
+        if len(text) > 64 and text.isascii():
+            b = text.encode("ascii")
+            return len(b.translate(None, self.table)) != len(b)
+        return self.regex.search(text) is not None
+
+
+# Per text, and for a joined column (_SEP kept: a text holding it is cleaned on its own).
+_XML_INVALID = _Chars(_C0, _SURROGATES + "\ufffe\uffff")
+_XML_SPECIAL = _Chars(_C0 + '&<>"\t\n\r', _SURROGATES + "\ufffe\uffff")
+_XML_INVALID_J = _Chars(_C0.replace(_SEP, ""), _SURROGATES + "\ufffe\uffff")
+_XML_SPECIAL_J = _Chars(_C0.replace(_SEP, "") + '&<>"\t\n\r', _SURROGATES + "\ufffe\uffff")
+_CSV_CONTROL = _Chars(_C0 + "\x7f", _SURROGATES)
+_CSV_CONTROL_J = _Chars(_C0.replace(_SEP, "") + "\x7f", _SURROGATES)
 
 
 def xml_text(value: str) -> str:
@@ -78,13 +102,22 @@ def xml_text(value: str) -> str:
     >>> xml_text('a "b" <c> & d\\x00\\n')
     'a &quot;b&quot; &lt;c&gt; &amp; d&#10;'
     """
-    if _XML_SPECIAL.search(value) is None:
+    return _xml_text(value, _XML_SPECIAL, _XML_INVALID)
+
+
+def _xml_text(value: str, special: _Chars, invalid: _Chars) -> str:
+    if not special.found(value):
         return value
-    value = _XML_INVALID.sub("", value)
+    if invalid.found(value):
+        value = invalid.regex.sub("", value)
     for char, entity in _XML_ESCAPES.items():  # "&" first; str.replace runs at C speed
         if char in value:
             value = value.replace(char, entity)
     return value
+
+
+def _xml_joined(value: str) -> str:
+    return _xml_text(value, _XML_SPECIAL_J, _XML_INVALID_J)
 
 
 def _text(value: Any) -> str:
@@ -109,14 +142,24 @@ def csv_cell(value: Any) -> Any:
     return _csv_text(_text(value))
 
 
-def _csv_text(text: str) -> str:
+def _csv_text(text: str, control: _Chars = _CSV_CONTROL) -> str:
     """Controls dropped, then ``'`` before a formula lead, at the start and after each _SEP."""
-    if _CSV_CONTROL.search(text) is not None:
-        text = _CSV_CONTROL.sub("", text)
+    if control.found(text):
+        text = control.regex.sub("", text)
     for lead in _CSV_LEADS:  # str.replace: C speed on a joined column
         if _SEP + lead in text:
             text = text.replace(_SEP + lead, _SEP + "'" + lead)
     return "'" + text if text.startswith(_CSV_LEADS) else text
+
+
+def _csv_joined(text: str) -> str:
+    return _csv_text(text, _CSV_CONTROL_J)
+
+
+_JOINED: dict[Callable[[str], str], Callable[[str], str]] = {
+    xml_text: _xml_joined,
+    _csv_text: _csv_joined,
+}
 
 
 def _map_text(texts: list[str], clean: Callable[[str], str]) -> list[str]:
@@ -124,26 +167,30 @@ def _map_text(texts: list[str], clean: Callable[[str], str]) -> list[str]:
 
     ``clean`` works character by character (or anchors on :data:`_SEP`), so joining,
     cleaning and splitting gives the same result; texts holding ``_SEP`` themselves fall
-    back to one call each. At a million rows this is several times faster.
+    back to one call each. At a million rows this is several times faster. When nothing
+    needed cleaning, ``texts`` itself is returned.
     """
     if not texts:
         return []
     joined = _SEP.join(texts)
     if joined.count(_SEP) != len(texts) - 1:
         return [clean(t) for t in texts]
-    return clean(joined).split(_SEP)
+    cleaned = _JOINED[clean](joined)
+    return texts if cleaned is joined else cleaned.split(_SEP)
 
 
 # --- files ------------------------------------------------------------------------------
 
 
 @contextmanager
-def _open(path: Path, *, newline: str | None = None) -> Iterator[IO[str]]:
-    """Open ``path`` for writing through a temporary file renamed on success."""
+def _open(path: Path, *, newline: str | None = None, binary: bool = False) -> Iterator[IO[Any]]:
+    """Open ``path`` for writing (UTF-8 text, or bytes) through a temporary file renamed
+    on success."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        f = open(tmp, "w", encoding="utf-8", newline=newline)  # noqa: SIM115
+        mode = {"mode": "wb"} if binary else {"mode": "w", "encoding": "utf-8", "newline": newline}
+        f = open(tmp, **mode)  # noqa: SIM115
     except OSError as exc:
         raise ExportError(f"cannot write {path}: {exc.strerror or exc}") from exc
     paused = gc.isenabled()
@@ -179,93 +226,68 @@ def csv_paths(path: str | os.PathLike[str]) -> tuple[Path, Path]:
     return stem.with_name(stem.name + ".nodes.csv"), stem.with_name(stem.name + ".edges.csv")
 
 
-# --- schema and columns -----------------------------------------------------------------
+# --- columns ----------------------------------------------------------------------------
 
-_CHUNK_ROWS = 50_000  # rows turned into columns at a time: C-speed cleaning, bounded memory
+_CHUNK_ROWS = 50_000  # rows formatted at a time: C-speed cleaning, bounded memory
+_NONE = type(None)
+_LISTS = {list, tuple, set, frozenset}
 
 
-def _schema(dicts: Iterable[Mapping[str, Any]]) -> dict[str, type]:
-    """Attribute name -> bool, int, float or str: the narrowest type holding its values.
+def _kind(values: Iterable[Any]) -> type:
+    """bool, int, float or str: the narrowest type holding every value (None aside).
 
     Mixed int and float give float; anything else mixed, or not a number or boolean
-    (lists included), gives str. Names whose values are all None are typed str.
-
-    Reads each row once, as its (names, value types) shape: a graph's rows share a handful
-    of shapes, so the per-name work is done on those alone (a million rows in ~1 s).
+    (lists included), gives str; so does a column of None only.
     """
-    dicts = dicts if isinstance(dicts, list) else list(dicts)
-    shapes = dict.fromkeys(  # distinct (names, types), first-seen order; all C-level
-        zip(
-            map(tuple, dicts),
-            map(tuple, map(map, repeat(type), map(methodcaller("values"), dicts))),
-            strict=True,
+    types = set(map(type, values))
+    types.discard(_NONE)
+    if types == {bool}:
+        return bool
+    if types and types <= {int, float}:
+        return float if float in types else int
+    return str
+
+
+def _attributes(dicts: Sequence[Mapping[str, Any]]) -> dict[str, tuple[type, list[Any]]]:
+    """Attribute name -> (:func:`_kind`, every row's value, None where a row lacks it).
+
+    Names in first-seen order. When every row has the same names (a graph built by this
+    project) each column is one C-level ``map(itemgetter(name), rows)``.
+    """
+    if not dicts:
+        return {}
+    names = list(dicts[0])
+    cols = None
+    if len(set(map(len, dicts))) == 1:  # same size as the first row: same names, if all found
+        try:
+            cols = [list(map(itemgetter(k), dicts)) for k in names]
+        except KeyError:
+            cols = None
+    if cols is None:
+        names = list(dict.fromkeys(chain.from_iterable(dicts)))
+        cols = [list(map(methodcaller("get", k), dicts)) for k in names]
+    return {k: (_kind(c), c) for k, c in zip(names, cols, strict=True)}
+
+
+def _edge_lists(G: nx.Graph) -> tuple[list[Any], list[Any], list[dict[str, Any]]]:
+    """Sources, targets and attribute dicts of every edge, in ``G.edges`` order.
+
+    For a DiGraph they are read off networkx's adjacency (``G._succ``) with no
+    Python-level work per edge.
+    """
+    if G.is_directed() and not G.is_multigraph():
+        succ = G._succ
+        return (
+            list(chain.from_iterable(map(repeat, succ, map(len, succ.values())))),
+            list(chain.from_iterable(succ.values())),
+            list(chain.from_iterable(map(methodcaller("values"), succ.values()))),
         )
-    )
-    seen = [dict(zip(names, types, strict=True)) for names, types in shapes]
-    schema = {}
-    for k in dict.fromkeys(chain.from_iterable(seen)):  # every name, first-seen order
-        types = {t.get(k, _NONE) for t in seen}
-        types.discard(_NONE)
-        if types == {bool}:
-            schema[k] = bool
-        elif types and types <= {int, float}:
-            schema[k] = float if float in types else int
-        else:
-            schema[k] = str
-    return schema
+    us, vs, ds = zip(*G.edges(data=True), strict=True) if G.number_of_edges() else ((), (), ())
+    return list(us), list(vs), list(ds)
 
 
-_NONE = type(None)
-
-
-def _node_dicts(G: nx.Graph) -> Iterable[dict[str, Any]]:
-    """Every node's attribute dict, in node order (straight off networkx's ``G._node``)."""
-    return G._node.values()
-
-
-def _edge_dicts(G: nx.Graph) -> Iterable[dict[str, Any]]:
-    """Every edge's attribute dict, in :func:`_edges` order."""
-    if not G.is_directed() or G.is_multigraph():
-        return (d for _, _, d in G.edges(data=True))
-    return chain.from_iterable(map(methodcaller("values"), G._succ.values()))
-
-
-def _column(dicts: list[Mapping[str, Any]], key: str) -> list[Any]:
-    """``[d.get(key) for d in dicts]`` at C speed."""
-    return list(map(methodcaller("get", key), dicts))
-
-
-def _columns(dicts: list[Mapping[str, Any]], keys: Iterable[str]) -> list[Sequence[Any]]:
-    """``[_column(dicts, k) for k in keys]``.
-
-    When every row has the same names in the same order (a graph built by this project),
-    the rows' values are transposed in one C-level ``zip`` instead of a lookup per cell.
-    """
-    keys = list(keys)
-    if dicts and keys:
-        names = tuple(dicts[0])
-        if set(keys) <= set(names) and all(map(names.__eq__, map(tuple, dicts))):
-            full = dict(
-                zip(names, zip(*map(methodcaller("values"), dicts), strict=True), strict=True)
-            )
-            return [full[k] for k in keys]
-    return [_column(dicts, k) for k in keys]
-
-
-def _edges(G: nx.Graph) -> Iterable[tuple[Any, Any, dict[str, Any]]]:
-    """``G.edges(data=True)``; for a DiGraph zipped off ``G._succ``, Python work per node only."""
-    if not G.is_directed() or G.is_multigraph():
-        return G.edges(data=True)
-    # Python-level work per node only: each node's edges are zipped in C.
-    return chain.from_iterable(
-        zip(repeat(u), nbrs, nbrs.values()) for u, nbrs in G._succ.items() if nbrs
-    )
-
-
-def _chunks(items: Iterable[Any], size: int = _CHUNK_ROWS) -> Iterator[list[Any]]:
-    it = iter(items)
-    while chunk := list(islice(it, size)):
-        yield chunk
+def _spans(n: int) -> Iterator[slice]:
+    return (slice(lo, lo + _CHUNK_ROWS) for lo in range(0, n, _CHUNK_ROWS))
 
 
 def _texts(values: list[Any], kind: type, clean: Callable[[str], str]) -> list[str | None]:
@@ -282,45 +304,121 @@ def _texts(values: list[Any], kind: type, clean: Callable[[str], str]) -> list[s
         if None not in values:
             return list(map(str, values))
         return [None if v is None else str(v) for v in values]
-    raw = [v if type(v) is str else _text(v) for v in values if v is not None]
-    if len(raw) == len(values):  # no None: nothing to put back
+    present = values if None not in values else [v for v in values if v is not None]
+    types = set(map(type, present))
+    if types <= {str}:
+        raw = present
+    elif types <= _LISTS:
+        try:  # lists of text joined in C; anything else in them goes through _text
+            raw = list(map(LIST_SEPARATOR.join, present))
+        except TypeError:
+            raw = list(map(_text, present))
+    else:
+        raw = list(map(_text, present))
+    if present is values:  # no None: nothing to put back
         return _map_text(raw, clean)  # type: ignore[return-value]
     it = iter(_map_text(raw, clean))
     return [None if v is None else next(it) for v in values]
 
 
-def _fragments(values: list[Any], kind: type, before: str, after: str) -> list[str]:
-    """``before + text + after`` per XML-escaped value, "" for None."""
-    return ["" if t is None else before + t + after for t in _texts(values, kind, xml_text)]
+def _rows(parts: Sequence[str | Sequence[str]], n: int) -> str:
+    """``n`` rows of text concatenated: each row joins, in order, the constant strings of
+    ``parts`` and the row's entry of its columns. One C-level join, no loop per row."""
+    merged: list[str | Sequence[str]] = []
+    for p in parts:
+        if isinstance(p, str) and merged and isinstance(merged[-1], str):
+            merged[-1] += p
+        else:
+            merged.append(p)
+    cols = [repeat(p, n) if isinstance(p, str) else p for p in merged]
+    return "".join(chain.from_iterable(zip(*cols, strict=True)))
+
+
+def _xml_fields(values: list[Any], kind: type, before: str, after: str) -> list[Any]:
+    """:func:`_rows` parts for ``before + XML-escaped value + after``, nothing for None."""
+    texts = _texts(values, kind, xml_text)
+    if None not in texts:
+        return [before, texts, after]
+    return [["" if t is None else before + t + after for t in texts]]
+
+
+def _id_texts(ids: list[Any], clean: Callable[[str], str], texts: dict[Any, str]) -> list[str]:
+    """Node ids as cleaned text; those that are not their own text are kept in ``texts``
+    for :func:`_end_texts`."""
+    cells = _map_text(list(map(str, ids)), clean)
+    if cells != ids:  # compares identity first: no work when _map_text changed nothing
+        texts.update(zip(ids, cells, strict=True))
+    return cells
+
+
+def _end_texts(ends: list[Any], texts: dict[Any, str]) -> list[Any]:
+    """Edge ends as their node's :func:`_id_texts`."""
+    return list(map(texts.get, ends, ends)) if texts else ends
+
+
+def _wrapped(parts: list[Any], n: int, before: str, after: str) -> list[Any]:
+    """``before + row + after`` for rows of ``parts`` that are not empty, else nothing."""
+    if not parts:
+        return []
+    if any(isinstance(p, str) for p in parts):  # a column with no None: no row is empty
+        return [before, *parts, after]
+    bodies = map("".join, zip(*parts, strict=True))
+    return [[before + b + after if b else "" for b in bodies]]
 
 
 # --- writers ----------------------------------------------------------------------------
-def _write_json(G: nx.Graph, f: IO[str]) -> None:
-    """``nx.node_link_data(G, edges="edges")``, byte for byte, streamed a chunk at a time.
+# orjson encodes a chunk of node-link objects ~7x faster than the json module; what
+# it refuses (lone surrogates, integers beyond 64 bits, non-string keys) falls back to
+# the json module, chunk by chunk. Datetimes and dataclasses go to ``default=str``, as
+# with the json module; NaN and infinities are written as null.
+_ORJSON_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
 
-    The node and edge objects are made per chunk instead of for the whole graph at once.
-    """
+
+def _json(value: Any, *, indent: bool = False) -> bytes:
+    try:
+        return orjson.dumps(
+            value, default=str, option=_ORJSON_OPTIONS | (orjson.OPT_INDENT_2 if indent else 0)
+        )
+    except orjson.JSONEncodeError:
+        text = json.dumps(value, default=str, indent=2 if indent else None, allow_nan=False)
+        return text.encode()  # ensure_ascii: lone surrogates escaped, the bytes are ASCII
+
+
+def _write_json(G: nx.Graph, f: IO[bytes]) -> None:
+    """``nx.node_link_data(G, edges="edges")``, encoded a chunk of objects at a time."""
     if G.is_multigraph():
         edges: Iterable[dict[str, Any]] = (
             {**d, "source": u, "target": v, "key": k}
             for u, v, k, d in G.edges(keys=True, data=True)
         )
     else:
-        edges = ({**d, "source": u, "target": v} for u, v, d in _edges(G))
-    nodes = ({**d, "id": n} for n, d in G._node.items())
-    enc = json.JSONEncoder(ensure_ascii=True, allow_nan=False, default=str)
+        us, vs, ds = _edge_lists(G)
+        edges = map(_link, ds, us, vs)
+    nodes = map(_with_id, G._node.values(), G._node)
     head = {"directed": G.is_directed(), "multigraph": G.is_multigraph(), "graph": G.graph}
-    f.write("{")
-    for key, value in head.items():
-        f.write(f"{enc.encode(key)}: {enc.encode(value)}, ")
-    for i, (key, items) in enumerate((("nodes", nodes), ("edges", edges))):
-        f.write(f'{", " if i else ""}"{key}": [')
-        for n, chunk in enumerate(_chunks(items, _CHUNK)):
+    f.write(_json(head)[:-1])
+    for key, items in ((b"nodes", nodes), (b"edges", edges)):
+        f.write(b',"' + key + b'":[')
+        for n, chunk in enumerate(_chunks(items)):
             if n:
-                f.write(", ")
-            f.write(enc.encode(chunk)[1:-1])
-        f.write("]")
-    f.write("}\n")
+                f.write(b",")
+            f.write(_json(chunk)[1:-1])
+        f.write(b"]")
+    f.write(b"}\n")
+
+
+def _with_id(d: dict[str, Any], n: Any) -> dict[str, Any]:
+    return {**d, "id": n}
+
+
+def _link(d: dict[str, Any], u: Any, v: Any) -> dict[str, Any]:
+    return {**d, "source": u, "target": v}
+
+
+def _chunks(items: Iterable[Any], size: int | None = None) -> Iterator[list[Any]]:
+    it = iter(items)
+    while chunk := list(islice(it, size or _CHUNK_ROWS)):
+        yield chunk
 
 
 _XML_TYPES = {bool: "boolean", int: "long", float: "double", str: "string"}  # GEXF and GraphML
@@ -328,9 +426,10 @@ _BOOL = {True: "true", False: "false"}
 
 
 def _write_gexf(G: nx.Graph, f: IO[str], *, label: str | None) -> None:
-    nschema = _schema(_node_dicts(G))
-    eschema = _schema(_edge_dicts(G))
-    eschema.pop("weight", None)  # GEXF carries weight on the edge element itself
+    ids, ndicts = list(G._node), list(G._node.values())
+    us, vs, edicts = _edge_lists(G)
+    ncols, ecols = _attributes(ndicts), _attributes(edicts)
+    weight = ecols.pop("weight", None)  # GEXF carries weight on the edge element itself
     kind = "directed" if G.is_directed() else "undirected"
     desc = xml_text(str(G.graph.get("edge_direction", EDGE_DIRECTION)))
     f.write(
@@ -340,61 +439,48 @@ def _write_gexf(G: nx.Graph, f: IO[str], *, label: str | None) -> None:
         "</description></meta>\n"
         f'<graph defaultedgetype="{kind}" mode="static">\n'
     )
-    for cls, schema in (("node", nschema), ("edge", eschema)):
+    for cls, cols in (("node", ncols), ("edge", ecols)):
         f.write(f'<attributes class="{cls}" mode="static">\n')
-        for i, (k, t) in enumerate(schema.items()):
+        for i, (k, (t, _)) in enumerate(cols.items()):
             f.write(f'<attribute id="{i}" title="{xml_text(k)}" type="{_XML_TYPES[t]}"/>\n')
         f.write("</attributes>\n")
 
-    def attvalues(dicts: list[Mapping[str, Any]], schema: Mapping[str, type]) -> list[str]:
-        cols = [
-            _fragments(values, t, f'<attvalue for="{i}" value="', '"/>')
-            for i, (t, values) in enumerate(
-                zip(schema.values(), _columns(dicts, schema), strict=True)
-            )
-        ]
-        bodies = map("".join, zip(*cols, strict=True)) if cols else [""] * len(dicts)
-        return [f"<attvalues>{b}</attvalues>" if b else "" for b in bodies]
+    def attvalues(cols: dict[str, tuple[type, list[Any]]], span: slice, n: int) -> list[Any]:
+        parts = []
+        for i, (t, values) in enumerate(cols.values()):
+            parts += _xml_fields(values[span], t, f'<attvalue for="{i}" value="', '"/>')
+        return _wrapped(parts, n, "<attvalues>", "</attvalues>")
 
     f.write("<nodes>\n")
     esc: dict[Any, str] = {}
-    for chunk in _chunks(G._node.items()):
-        ids = _map_text([str(n) for n, _ in chunk], xml_text)
-        esc.update(zip((n for n, _ in chunk), ids, strict=True))
-        dicts = [d for _, d in chunk]
-        labels = ids
-        if label:
-            texts = _texts(_column(dicts, label), str, xml_text)
-            labels = [i if t is None else t for i, t in zip(ids, texts, strict=True)]
-        f.writelines(
-            f'<node id="{i}" label="{lab}">{a}</node>\n'
-            for i, lab, a in zip(ids, labels, attvalues(dicts, nschema), strict=True)
-        )
+    for span in _spans(len(ids)):
+        nid = _id_texts(ids[span], xml_text, esc)
+        labels = nid
+        if label and label in ncols:
+            texts = _texts(ncols[label][1][span], str, xml_text)
+            labels = [i if t is None else t for i, t in zip(nid, texts, strict=True)]
+        parts = ['<node id="', nid, '" label="', labels, '">']
+        parts += [*attvalues(ncols, span, len(nid)), "</node>\n"]
+        f.write(_rows(parts, len(nid)))
     f.write("</nodes>\n<edges>\n")
-    count = 0
-    for chunk in _chunks(_edges(G)):
-        dicts = [d for _, _, d in chunk]
-        weights = _fragments(_column(dicts, "weight"), float, ' weight="', '"')
-        f.writelines(
-            f'<edge id="{n}" source="{esc[u]}" target="{esc[v]}"{w}>{a}</edge>\n'
-            for n, (u, v, _), w, a in zip(
-                range(count, count + len(chunk)),
-                chunk,
-                weights,
-                attvalues(dicts, eschema),
-                strict=True,
-            )
-        )
-        count += len(chunk)
+    for span in _spans(len(us)):
+        src, dst = us[span], vs[span]
+        n = len(src)
+        parts = ['<edge id="', list(map(str, range(span.start, span.start + n)))]
+        parts += ['" source="', _end_texts(src, esc)]
+        parts += ['" target="', _end_texts(dst, esc), '"']
+        if weight is not None:
+            parts += _xml_fields(weight[1][span], float, ' weight="', '"')
+        parts += [">", *attvalues(ecols, span, n), "</edge>\n"]
+        f.write(_rows(parts, n))
     f.write("</edges>\n</graph>\n</gexf>\n")
 
 
 def _write_graphml(G: nx.Graph, f: IO[str]) -> None:
-    schemas = {
-        "graph": _schema([G.graph]),
-        "node": _schema(_node_dicts(G)),
-        "edge": _schema(_edge_dicts(G)),
-    }
+    ids, ndicts = list(G._node), list(G._node.values())
+    us, vs, edicts = _edge_lists(G)
+    domains = {"graph": _attributes([G.graph]), "node": _attributes(ndicts)}
+    domains["edge"] = _attributes(edicts)
     f.write(
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         '<graphml xmlns="http://graphml.graphdrawing.org/xmlns" '
@@ -402,64 +488,90 @@ def _write_graphml(G: nx.Graph, f: IO[str]) -> None:
         'xsi:schemaLocation="http://graphml.graphdrawing.org/xmlns '
         'http://graphml.graphdrawing.org/xmlns/1.0/graphml.xsd">\n'
     )
-    keys: dict[str, list[tuple[str, type, str]]] = {}
+    opens: dict[str, list[str]] = {}
     n = 0
-    for dom, schema in schemas.items():
-        keys[dom] = []
-        for k, t in schema.items():
+    for dom, cols in domains.items():
+        opens[dom] = []
+        for k, (t, _) in cols.items():
             f.write(
                 f'<key id="d{n}" for="{dom}" attr.name="{xml_text(k)}" '
                 f'attr.type="{_XML_TYPES[t]}"/>\n'
             )
-            keys[dom].append((k, t, f'<data key="d{n}">'))
+            opens[dom].append(f'<data key="d{n}">')
             n += 1
 
-    def data(dicts: list[Mapping[str, Any]], dom: str) -> list[str]:
-        values = _columns(dicts, [k for k, _, _ in keys[dom]])
-        cols = [
-            _fragments(v, t, o, "</data>") for (_, t, o), v in zip(keys[dom], values, strict=True)
-        ]
-        return list(map("".join, zip(*cols, strict=True))) if cols else [""] * len(dicts)
+    def data(dom: str, span: slice) -> list[Any]:
+        parts = []
+        for o, (t, values) in zip(opens[dom], domains[dom].values(), strict=True):
+            parts += _xml_fields(values[span], t, o, "</data>")
+        return parts
 
     kind = "directed" if G.is_directed() else "undirected"
-    f.write(f'<graph edgedefault="{kind}">{data([G.graph], "graph")[0]}\n')
+    f.write(_rows([f'<graph edgedefault="{kind}">', *data("graph", slice(0, 1)), "\n"], 1))
     esc: dict[Any, str] = {}
-    for chunk in _chunks(G._node.items()):
-        ids = _map_text([str(n) for n, _ in chunk], xml_text)
-        esc.update(zip((n for n, _ in chunk), ids, strict=True))
-        body = data([d for _, d in chunk], "node")
-        f.writelines(f'<node id="{i}">{b}</node>\n' for i, b in zip(ids, body, strict=True))
-    for chunk in _chunks(_edges(G)):
-        body = data([d for _, _, d in chunk], "edge")
-        f.writelines(
-            f'<edge source="{esc[u]}" target="{esc[v]}">{b}</edge>\n'
-            for (u, v, _), b in zip(chunk, body, strict=True)
-        )
+    for span in _spans(len(ids)):
+        nid = _id_texts(ids[span], xml_text, esc)
+        f.write(_rows(['<node id="', nid, '">', *data("node", span), "</node>\n"], len(nid)))
+    for span in _spans(len(us)):
+        parts = ['<edge source="', _end_texts(us[span], esc)]
+        parts += ['" target="', _end_texts(vs[span], esc), '">']
+        parts += [*data("edge", span), "</edge>\n"]
+        f.write(_rows(parts, len(parts[1])))
     f.write("</graph>\n</graphml>\n")
 
 
-def _csv_columns(dicts: list[Mapping[str, Any]], schema: Mapping[str, type]) -> list[list[Any]]:
-    """One list per attribute: numbers as they are, the rest as neutralised text."""
-    cols: list[list[Any]] = []
-    for t, values in zip(schema.values(), _columns(dicts, schema), strict=True):
-        if t is int or t is float:
-            cols.append(values)  # the csv module writes None as an empty cell
-        else:
-            cols.append(["" if x is None else x for x in _texts(values, t, _csv_text)])
-    return cols
+def _csv_quoted(cells: list[str], *, force: bool = False) -> list[str]:
+    """Cells quoted, quotes doubled, when they hold a comma, quote, CR or LF.
+
+    A column that needs quoting anywhere is quoted throughout, in one C-level pass over
+    the joined column: standard CSV all the same, read back to the same values.
+    """
+    joined = _SEP.join(cells)
+    if not force and not any(map(joined.__contains__, '",\r\n')):
+        return cells
+    if joined.count(_SEP) != len(cells) - 1:  # a cell holds _SEP itself
+        return ['"' + c.replace('"', '""') + '"' for c in cells]
+    return ('"' + joined.replace('"', '""').replace(_SEP, f'"{_SEP}"') + '"').split(_SEP)
+
+
+def _csv_column(values: list[Any], kind: type, *, force: bool = False) -> list[str]:
+    """One column's cells: numbers as the csv module writes them, the rest neutralised
+    (:func:`_csv_text`), None as an empty cell."""
+    if kind is int or kind is float:
+        cells = (
+            list(map(str, values))
+            if None not in values
+            else ["" if v is None else str(v) for v in values]
+        )
+        return _csv_quoted(cells, force=True) if force else cells
+    texts = _texts(values, kind, _csv_text)
+    cells = texts if None not in texts else ["" if t is None else t for t in texts]
+    return _csv_quoted(cells, force=force)  # type: ignore[arg-type]
 
 
 def _write_csv(
     f: IO[str],
-    lead: Sequence[str],
-    schema: Mapping[str, type],
-    rows: Iterable[tuple[Sequence[list[Any]], list[Mapping[str, Any]]]],
+    lead: Mapping[str, list[Any]],
+    cols: Mapping[str, tuple[type, list[Any]]],
+    n: int,
 ) -> None:
-    """Header ``lead + schema keys``; then, per chunk, its lead columns and attributes."""
-    w = csv.writer(f)
-    w.writerow([csv_cell(k) for k in (*lead, *schema)])
-    for lead_cols, dicts in rows:
-        w.writerows(zip(*lead_cols, *_csv_columns(dicts, schema), strict=True))
+    """Header, then ``n`` rows: the ``lead`` cells (ready text) and attribute columns.
+
+    Rows are assembled with :func:`_rows` rather than ``csv.writer`` (about as fast per
+    row here, but it formats every number and scans every character in Python's
+    ``_csv`` loop: several seconds at a million rows); the header goes through it.
+    """
+    csv.writer(f).writerow([csv_cell(k) for k in (*lead, *cols)])
+    width = len(lead) + len(cols)
+    for span in _spans(n):
+        m = min(n, span.stop) - span.start
+        columns = [_csv_quoted(c[span], force=width == 1) for c in lead.values()]
+        columns += [_csv_column(v[span], t, force=width == 1) for t, v in cols.values()]
+        parts: list[Any] = []
+        for c in columns:
+            parts += [c, ","]
+        parts[-1:] = ["\r\n"]
+        f.write(_rows(parts, m))
 
 
 def write_graph(
@@ -486,29 +598,21 @@ def write_graph(
     fmt = _format(p, format, FORMATS)
     if fmt == "csv":
         nodes_path, edges_path = csv_paths(p)
-        ids: dict[Any, str] = {}
-
-        def node_rows() -> Iterator[tuple[list[list[Any]], list[Mapping[str, Any]]]]:
-            for chunk in _chunks(G._node.items()):
-                cells = _map_text([str(n) for n, _ in chunk], _csv_text)
-                ids.update(zip((n for n, _ in chunk), cells, strict=True))
-                yield [cells], [d for _, d in chunk]
-
-        def edge_rows() -> Iterator[tuple[list[list[Any]], list[Mapping[str, Any]]]]:
-            for chunk in _chunks(_edges(G)):
-                lead = [[ids[u] for u, _, _ in chunk], [ids[v] for _, v, _ in chunk]]
-                yield lead, [d for _, _, d in chunk]
-
+        ids = list(G._node)
+        by_id: dict[Any, str] = {}
+        cells = _id_texts(ids, _csv_text, by_id)
         with _open(nodes_path, newline="") as f:
-            schema = _schema(_node_dicts(G))
-            _write_csv(f, ["id"], schema, node_rows())
+            _write_csv(f, {"id": cells}, _attributes(list(G._node.values())), len(ids))
+        del ids, cells
+        us, vs, ds = _edge_lists(G)
+        lead = {"source": _end_texts(us, by_id), "target": _end_texts(vs, by_id)}
+        del us, vs, by_id
         with _open(edges_path, newline="") as f:
-            schema = _schema(_edge_dicts(G))
-            _write_csv(f, ["source", "target"], schema, edge_rows())
+            _write_csv(f, lead, _attributes(ds), len(ds))
         return [nodes_path, edges_path]
-    with _open(p) as f:
+    with _open(p, binary=fmt == "json") as f:
         if fmt == "json":
-            _write_json(G, f)
+            _write_json(G, f)  # type: ignore[arg-type]
         elif fmt == "gexf":
             _write_gexf(G, f, label=label)
         else:
@@ -516,21 +620,17 @@ def write_graph(
     return [p]
 
 
-def _write_json_rows(f: IO[str], rows: list[dict[str, Any]]) -> None:
-    """``json.dump(rows, f, indent=1, default=str)`` and a newline, byte for byte.
-
-    ``json.dump`` with an indent writes every token with its own ``f.write`` call; here
-    each chunk of rows is one ``json.dumps`` string, its brackets stripped and rejoined.
-    """
+def _write_json_rows(f: IO[bytes], rows: list[dict[str, Any]]) -> None:
+    """A JSON array of ``rows``, indented, encoded a chunk of rows at a time."""
     if not rows:
-        f.write("[]\n")
+        f.write(b"[]\n")
         return
-    f.write("[\n")
-    for start in range(0, len(rows), _CHUNK):
-        if start:
-            f.write(",\n")
-        f.write(json.dumps(rows[start : start + _CHUNK], indent=1, default=str)[2:-2])
-    f.write("\n]\n")
+    f.write(b"[\n")
+    for n, chunk in enumerate(_chunks(rows)):
+        if n:
+            f.write(b",\n")
+        f.write(_json(chunk, indent=True)[2:-2])
+    f.write(b"\n]\n")
 
 
 @gc_paused
@@ -554,10 +654,11 @@ def write_table(
     fmt = _format(p, format, TABLE_FORMATS)
     rows = list(rows)
     cols = list(columns) if columns is not None else list(dict.fromkeys(k for r in rows for k in r))
-    with _open(p, newline="" if fmt == "csv" else None) as f:
+    with _open(p, newline="", binary=fmt == "json") as f:
         if fmt == "csv":
-            schema = _schema(rows)
-            _write_csv(f, [], {c: schema.get(c, str) for c in cols}, [([], rows)])
+            have = _attributes(rows)
+            none = [None] * len(rows)
+            _write_csv(f, {}, {c: have.get(c, (str, none)) for c in cols}, len(rows))
         else:
             _write_json_rows(f, [{c: r.get(c) for c in cols} for r in rows])
     return p

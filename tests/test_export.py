@@ -40,7 +40,8 @@ NASTY_TITLES = [
     "lone surrogate \ud800 and \ufffe",
     "emoji 🦆 and accents: é ü ß, 中文",
     "it's a 'quote'",
-    "private use \uf8ff char",  # the column-joining character: forces the slow path
+    "private use \uf8ff char",
+    "unit\x1fseparator",  # the column-joining character: forces the one-by-one path
 ]
 T0 = datetime(2024, 5, 1, 6, 30, tzinfo=UTC)
 # What XML can carry of each: invalid characters stripped, everything else intact.
@@ -101,6 +102,21 @@ def G(request, monkeypatch) -> nx.DiGraph:
 
 def test_doctests() -> None:
     assert doctest.testmod(graph.export).failed == 0
+
+
+@pytest.mark.parametrize("clean", [graph.export.xml_text, graph.export._csv_text])
+def test_joined_column_cleaning_equals_one_by_one(clean) -> None:
+    ascii_texts = ['a "b" & <c>', "=1+2", "-x", "tab\there", "nul\x00 esc\x1b del\x7f", "ok" * 40]
+    for texts in (
+        ascii_texts,  # long enough for the bytes.translate check
+        ascii_texts + ["unit\x1fseparator"],
+        ["plain " * 20, "text " * 20],  # nothing to clean: the same list back
+        NASTY_TITLES,
+        [*NASTY_TITLES, *ascii_texts],
+    ):
+        assert graph.export._map_text(list(texts), clean) == [clean(t) for t in texts]
+    plain = ["plain " * 20, "text " * 20]
+    assert graph.export._map_text(plain, clean) is plain
 
 
 def test_json_round_trip(G, tmp_path) -> None:
