@@ -13,6 +13,7 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from urllib.parse import urljoin
 
 import trafilatura
@@ -26,7 +27,14 @@ from crawler.attribution import classify_anchor
 from crawler.dates import DATE, structured_published
 from crawler.db.models import LinkKind
 from crawler.items import ArticleData, FoundLink
-from crawler.urls import has_ignored_extension, is_home, is_http_url, normalize_url, outlet_of
+from crawler.urls import (
+    has_ignored_extension,
+    home_url,
+    is_home,
+    is_http_url,
+    normalize_url,
+    outlet_of,
+)
 
 # Magic numbers of formats that are served as text/html by broken or hostile servers.
 BINARY_SIGNATURES = (b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"%PDF", b"PK\x03\x04", b"\x1f\x8b",
@@ -67,12 +75,15 @@ class Analysis:
     content_hash: str | None = None
 
 
+_CONTROL_BYTES = bytes([*range(9), *range(14, 32)])
+
+
 def looks_binary(body: bytes) -> bool:
     """True for images, archives and other non-text bodies, whatever their Content-Type."""
     head = body[:4096]
     if head.startswith(BINARY_SIGNATURES) or b"\x00" in head:
         return True
-    control = sum(1 for b in head if b < 9 or 13 < b < 32)
+    control = len(head) - len(head.translate(None, _CONTROL_BYTES))
     return len(head) > 0 and control / len(head) > 0.05
 
 
@@ -151,11 +162,30 @@ def _language(tree: HtmlElement) -> str | None:
     return lang.replace("_", "-").split("-")[0].lower()[:16] or None
 
 
+_SCHEME = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*:")
+
+
 def _absolute(base: str, href: str) -> str | None:
+    href = href.strip()
+    if href.startswith("/") or _SCHEME.match(href):
+        # Such a link resolves the same against the page's origin as against the page
+        # itself, and an outlet's pages share most of their links: resolve it once.
+        base = home_url(base)
+    return _resolve(base, href)
+
+
+@lru_cache(maxsize=131072)
+def _resolve(base: str, href: str) -> str | None:
     try:
-        url = urljoin(base, href.strip())
+        url = urljoin(base, href)
     except ValueError:
         return None
+    return _crawlable(url)
+
+
+@lru_cache(maxsize=131072)  # navigation and sidebar links recur on every page of an outlet
+def _crawlable(url: str) -> str | None:
+    """The stored form of an absolute URL, or None when it is not an http(s) HTML page."""
     if not is_http_url(url) or has_ignored_extension(url):
         return None
     return normalize_url(url)

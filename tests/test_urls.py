@@ -89,6 +89,12 @@ def test_is_home(url: str, expected: bool) -> None:
         ("http://x.test/video.mp4", True),
         ("http://x.test/2025/03/story.html", False),
         ("http://x.test/story", False),
+        ("http://x.test/backup.tar.gz", True),
+        ("http://x.test/photo.jpg?size=large#top", True),
+        ("http://x.test/photo.jpg/comments", False),
+        ("http://x.test/v1.2/story", False),
+        ("http://x.test/", False),
+        ("http://x.test/report.pdf.html", False),
     ],
 )
 def test_ignored_extensions(url: str, ignored: bool) -> None:
