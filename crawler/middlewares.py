@@ -44,6 +44,56 @@ class RedirectAwareDupeFilter(RFPDupeFilter):
         return super().request_seen(request)
 
 
+class ScheduledFilterMiddleware:
+    """Spider middleware, first in line: drops requests for URLs this run has scheduled.
+
+    Most links of a page (navigation, sidebars, related articles) lead to URLs the crawl
+    took on already: about fifteen a page on the simulated web. Scrapy's dupefilter drops
+    them only at the scheduler, after every spider middleware and the frontier record
+    have handled them; here they go at once. A URL counts as scheduled when the engine
+    schedules it (``request_scheduled``, sent before the dupefilter runs), under the
+    dupefilter's own conditions: not a redirect hop, not ``dont_filter``. So this drops
+    nothing the dupefilter would have let through. Per process, like the dupefilter's
+    fingerprints; a shared frontier will hold both.
+    """
+
+    def __init__(self, stats: StatsCollector) -> None:
+        self.stats = stats
+        self.scheduled: set[str] = set()
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ScheduledFilterMiddleware:
+        assert crawler.stats is not None
+        mw = cls(crawler.stats)
+        crawler.signals.connect(mw.request_scheduled, signal=signals.request_scheduled)
+        return mw
+
+    def request_scheduled(self, request: Request) -> None:
+        if not request.dont_filter and not request.meta.get("redirect_urls"):
+            self.scheduled.add(normalize_url(request.url))
+
+    def _filter(self, result: Iterable[Any]) -> Iterator[Any]:
+        for obj in result:
+            if (
+                isinstance(obj, Request)
+                and not obj.dont_filter
+                and normalize_url(obj.url) in self.scheduled
+            ):
+                self.stats.inc_value("trail/skipped/scheduled")
+                continue
+            yield obj
+
+    def process_spider_output(self, response: Response, result: Iterable[Any]) -> Iterator[Any]:
+        yield from self._filter(result)
+
+    async def process_spider_output_async(
+        self, response: Response, result: AsyncIterator[Any]
+    ) -> AsyncIterator[Any]:
+        async for obj in result:
+            for out in self._filter([obj]):
+                yield out
+
+
 def trap_reason(url: str, parent_url: str | None, chain: int, chain_limit: int) -> str | None:
     """Why ``url`` looks like a crawler trap, or None.
 

@@ -43,9 +43,10 @@ DEPTH_STATS_VERBOSE = False
 DUPEFILTER_CLASS = "crawler.middlewares.RedirectAwareDupeFilter"
 
 # Our components.
-# Output passes from the spider (high numbers) towards the engine: freshness, then budgets
-# and traps, then the frontier record of what was admitted.
+# Output passes from the spider (high numbers) towards the engine: URLs already scheduled
+# dropped, then freshness, budgets and traps, then the frontier record of what was admitted.
 SPIDER_MIDDLEWARES = {
+    "crawler.middlewares.ScheduledFilterMiddleware": 950,
     "crawler.middlewares.RevisitMiddleware": 850,
     "crawler.middlewares.BudgetMiddleware": 800,
     "crawler.middlewares.FrontierMiddleware": 750,

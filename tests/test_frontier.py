@@ -11,6 +11,8 @@ from scrapy.exceptions import (
 )
 from scrapy.http import Request, Response
 from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.statscollectors import StatsCollector
+from scrapy.utils.test import get_crawler
 
 from crawler.db.models import LinkKind
 from crawler.extraction import Analysis
@@ -18,6 +20,7 @@ from crawler.failures import reason_for
 from crawler.feeds import parse_listing, sitemaps_from_robots
 from crawler.frontier import RequestKind, follow_ups
 from crawler.items import ArticleData, FoundLink
+from crawler.middlewares import ScheduledFilterMiddleware
 
 ARTICLE = ArticleData(None, None, None, None, None, None, None, None, "text", "h", 100)
 
@@ -139,3 +142,32 @@ def _http_error(status: int) -> HttpError:
 def test_reason_for(exc: BaseException, meta: dict, reason: str) -> None:
     url = "http://x.test/a"
     assert reason_for(exc, meta, url)[0] == reason
+
+
+def _scheduled_filter() -> tuple[ScheduledFilterMiddleware, StatsCollector]:
+    crawler = get_crawler(settings_dict={"SPIDER_MIDDLEWARES": {}})
+    stats = StatsCollector(crawler)
+    return ScheduledFilterMiddleware(stats), stats
+
+
+@pytest.mark.parametrize(
+    ("scheduled", "later", "dropped"),
+    [
+        # the same page under another spelling: dropped before any other middleware
+        (Request("http://a.test/x?utm_source=feed"), Request("http://A.test/x#top"), True),
+        (Request("http://a.test/x"), Request("http://a.test/y"), False),
+        # what the dupefilter lets through is let through: redirect hops, dont_filter
+        (Request("http://a.test/x", meta={"redirect_urls": ["http://a.test/old"]}),
+         Request("http://a.test/x"), False),
+        (Request("http://a.test/x"), Request("http://a.test/x", dont_filter=True), False),
+    ],
+)  # fmt: skip
+def test_scheduled_filter(scheduled: Request, later: Request, dropped: bool) -> None:
+    mw, stats = _scheduled_filter()
+    response = Response("http://a.test/")
+    assert list(mw.process_spider_output(response, [scheduled])) == [scheduled]
+    mw.request_scheduled(scheduled)
+    item = object()
+    out = list(mw.process_spider_output(response, [later, item]))
+    assert out == ([item] if dropped else [later, item])
+    assert stats.get_value("trail/skipped/scheduled", 0) == int(dropped)
