@@ -227,79 +227,113 @@ def csv_paths(path: str | os.PathLike[str]) -> tuple[Path, Path]:
 
 
 # --- columns ----------------------------------------------------------------------------
+# Every writer reads the rows twice, a chunk at a time: once for the schema (names and
+# types, which the headers declare), once to write. Nothing per row is kept between the
+# two: at a million edges the attribute dicts and values are spread over gigabytes, and
+# each pass over them costs cache misses, so they are touched while a chunk is hot.
 
-_CHUNK_ROWS = 50_000  # rows formatted at a time: C-speed cleaning, bounded memory
+_CHUNK_ROWS = 20_000  # rows formatted at a time: C-speed cleaning, a chunk stays in cache
 _NONE = type(None)
 _LISTS = {list, tuple, set, frozenset}
 
 
-def _kind(values: Iterable[Any]) -> type:
-    """bool, int, float or str: the narrowest type holding every value (None aside).
-
-    Mixed int and float give float; anything else mixed, or not a number or boolean
-    (lists included), gives str; so does a column of None only.
-    """
-    types = set(map(type, values))
-    types.discard(_NONE)
-    if types == {bool}:
-        return bool
-    if types and types <= {int, float}:
-        return float if float in types else int
-    return str
+def _chunks(items: Iterable[Any], size: int | None = None) -> Iterator[list[Any]]:
+    it = iter(items)
+    while chunk := list(islice(it, size or _CHUNK_ROWS)):
+        yield chunk
 
 
-def _attributes(dicts: Sequence[Mapping[str, Any]]) -> dict[str, tuple[type, list[Any]]]:
-    """Attribute name -> (:func:`_kind`, every row's value, None where a row lacks it).
+class _Schema:
+    """Attribute names of rows (dicts) read a chunk at a time, in first-seen order, with
+    the set of their value types (None included where a row lacks the name)."""
 
-    Names in first-seen order. When every row has the same names (a graph built by this
-    project) each column is one C-level ``map(itemgetter(name), rows)``.
-    """
-    if not dicts:
-        return {}
-    names = list(dicts[0])
-    cols = None
-    if len(set(map(len, dicts))) == 1:  # same size as the first row: same names, if all found
+    def __init__(self, chunks: Iterable[list[Mapping[str, Any]]]) -> None:
+        self.types: dict[str, set[type]] = {}
+        self.uniform = True  # every row has exactly the names of the first
+        for rows in chunks:
+            if self.uniform:
+                if not self.types:
+                    self.types = {k: set() for k in rows[0]}
+                self.uniform = self._same_names(rows)
+            if not self.uniform:
+                for k in dict.fromkeys(chain.from_iterable(rows)):
+                    found = map(type, map(methodcaller("get", k), rows))
+                    self.types.setdefault(k, set()).update(found)
+
+    def _same_names(self, rows: list[Mapping[str, Any]]) -> bool:
+        """Add the types of rows that all have the known names and no other (C-level)."""
+        if set(map(len, rows)) != {len(self.types)}:
+            return False
         try:
-            cols = [list(map(itemgetter(k), dicts)) for k in names]
+            for k, found in self.types.items():
+                found.update(map(type, map(itemgetter(k), rows)))
         except KeyError:
-            cols = None
-    if cols is None:
-        names = list(dict.fromkeys(chain.from_iterable(dicts)))
-        cols = [list(map(methodcaller("get", k), dicts)) for k in names]
-    return {k: (_kind(c), c) for k, c in zip(names, cols, strict=True)}
+            return False
+        return True
+
+    def kind(self, name: str) -> type:
+        """bool, int, float or str: the narrowest type holding every value (None aside).
+
+        Mixed int and float give float; anything else mixed, or not a number or boolean
+        (lists included), gives str; so does a name whose values are all None.
+        """
+        types = self.types.get(name, set()) - {_NONE}
+        if types == {bool}:
+            return bool
+        if types and types <= {int, float}:
+            return float if float in types else int
+        return str
+
+    def kinds(self) -> dict[str, type]:
+        return {k: self.kind(k) for k in self.types}
+
+    def columns(self, rows: list[Mapping[str, Any]], names: Iterable[str]) -> list[list[Any]]:
+        """One list per name: each row's value, None where it has none."""
+        names = list(names)
+        if self.uniform and all(map(self.types.__contains__, names)):
+            return [list(map(itemgetter(k), rows)) for k in names]
+        return [list(map(methodcaller("get", k), rows)) for k in names]
 
 
-def _edge_lists(G: nx.Graph) -> tuple[list[Any], list[Any], list[dict[str, Any]]]:
-    """Sources, targets and attribute dicts of every edge, in ``G.edges`` order.
+def _edge_dicts(G: nx.Graph) -> Iterator[dict[str, Any]]:
+    """Every edge's attribute dict, in ``G.edges`` order."""
+    if G.is_directed() and not G.is_multigraph():
+        return chain.from_iterable(map(methodcaller("values"), G._succ.values()))
+    return map(itemgetter(2), G.edges(data=True))
 
-    For a DiGraph they are read off networkx's adjacency (``G._succ``) with no
-    Python-level work per edge.
-    """
+
+def _edge_chunks(G: nx.Graph) -> Iterator[tuple[list[Any], list[Any], list[dict[str, Any]]]]:
+    """Sources, targets and attribute dicts of the edges, a chunk at a time, in ``G.edges``
+    order; for a DiGraph read off networkx's adjacency (``G._succ``) with no Python-level
+    work per edge."""
     if G.is_directed() and not G.is_multigraph():
         succ = G._succ
-        return (
-            list(chain.from_iterable(map(repeat, succ, map(len, succ.values())))),
-            list(chain.from_iterable(succ.values())),
-            list(chain.from_iterable(map(methodcaller("values"), succ.values()))),
-        )
-    us, vs, ds = zip(*G.edges(data=True), strict=True) if G.number_of_edges() else ((), (), ())
-    return list(us), list(vs), list(ds)
+        us: Iterator[Any] = chain.from_iterable(map(repeat, succ, map(len, succ.values())))
+        vs: Iterator[Any] = chain.from_iterable(succ.values())
+    else:
+        us, vs = map(itemgetter(0), G.edges), map(itemgetter(1), G.edges)
+    for ds in _chunks(_edge_dicts(G)):
+        yield list(islice(us, len(ds))), list(islice(vs, len(ds))), ds
 
 
-def _spans(n: int) -> Iterator[slice]:
-    return (slice(lo, lo + _CHUNK_ROWS) for lo in range(0, n, _CHUNK_ROWS))
+def _node_chunks(G: nx.Graph) -> Iterator[tuple[list[Any], list[dict[str, Any]]]]:
+    return zip(_chunks(G._node), _chunks(G._node.values()), strict=True)
 
 
-def _texts(values: list[Any], kind: type, clean: Callable[[str], str]) -> list[str | None]:
-    """Column values as cleaned text (None stays None)."""
+def _texts(
+    values: list[Any], kind: type, clean: Callable[[str], str], *, to_float: bool = True
+) -> list[str | None]:
+    """Column values as cleaned text (None stays None); ints in a float column are written
+    as floats unless ``to_float`` is false."""
     if kind is bool:
         if None not in values:
             return list(map(_BOOL.__getitem__, values))
         return [None if v is None else _BOOL[v] for v in values]
     if kind is float:
         if None not in values:
-            return list(map(repr, map(float, values)))
-        return [None if v is None else repr(float(v)) for v in values]
+            return _floats(values, to_float)
+        it = iter(_floats([v for v in values if v is not None], to_float))
+        return [None if v is None else next(it) for v in values]
     if kind is int:
         if None not in values:
             return list(map(str, values))
@@ -319,6 +353,20 @@ def _texts(values: list[Any], kind: type, clean: Callable[[str], str]) -> list[s
         return _map_text(raw, clean)  # type: ignore[return-value]
     it = iter(_map_text(raw, clean))
     return [None if v is None else next(it) for v in values]
+
+
+def _floats(values: list[Any], to_float: bool) -> list[str]:
+    """``[repr(float(v)) for v in values]`` (``str(v)`` when not ``to_float``).
+
+    orjson writes the same shortest round-trip digits ~3x faster, but as ``1e-7``,
+    ``0.00001``, ``null`` where repr writes ``1e-07``, ``1e-05``, ``inf``: a chunk where
+    any of those shows, or holding ints, is done with repr.
+    """
+    if set(map(type, values)) == {float}:
+        text = orjson.dumps(values)
+        if b"e" not in text and b"0.0000" not in text and b"null" not in text:
+            return text[1:-1].decode().split(",")
+    return list(map(repr, map(float, values))) if to_float else list(map(str, values))
 
 
 def _rows(parts: Sequence[str | Sequence[str]], n: int) -> str:
@@ -386,20 +434,20 @@ def _json(value: Any, *, indent: bool = False) -> bytes:
 
 def _write_json(G: nx.Graph, f: IO[bytes]) -> None:
     """``nx.node_link_data(G, edges="edges")``, encoded a chunk of objects at a time."""
+    nodes = (list(map(_with_id, ds, ids)) for ids, ds in _node_chunks(G))
     if G.is_multigraph():
-        edges: Iterable[dict[str, Any]] = (
+        links: Iterable[dict[str, Any]] = (
             {**d, "source": u, "target": v, "key": k}
             for u, v, k, d in G.edges(keys=True, data=True)
         )
+        edges: Iterable[list[dict[str, Any]]] = _chunks(links)
     else:
-        us, vs, ds = _edge_lists(G)
-        edges = map(_link, ds, us, vs)
-    nodes = map(_with_id, G._node.values(), G._node)
+        edges = (list(map(_link, ds, us, vs)) for us, vs, ds in _edge_chunks(G))
     head = {"directed": G.is_directed(), "multigraph": G.is_multigraph(), "graph": G.graph}
     f.write(_json(head)[:-1])
-    for key, items in ((b"nodes", nodes), (b"edges", edges)):
+    for key, chunks in ((b"nodes", nodes), (b"edges", edges)):
         f.write(b',"' + key + b'":[')
-        for n, chunk in enumerate(_chunks(items)):
+        for n, chunk in enumerate(chunks):
             if n:
                 f.write(b",")
             f.write(_json(chunk)[1:-1])
@@ -415,21 +463,14 @@ def _link(d: dict[str, Any], u: Any, v: Any) -> dict[str, Any]:
     return {**d, "source": u, "target": v}
 
 
-def _chunks(items: Iterable[Any], size: int | None = None) -> Iterator[list[Any]]:
-    it = iter(items)
-    while chunk := list(islice(it, size or _CHUNK_ROWS)):
-        yield chunk
-
-
 _XML_TYPES = {bool: "boolean", int: "long", float: "double", str: "string"}  # GEXF and GraphML
 _BOOL = {True: "true", False: "false"}
 
 
 def _write_gexf(G: nx.Graph, f: IO[str], *, label: str | None) -> None:
-    ids, ndicts = list(G._node), list(G._node.values())
-    us, vs, edicts = _edge_lists(G)
-    ncols, ecols = _attributes(ndicts), _attributes(edicts)
-    weight = ecols.pop("weight", None)  # GEXF carries weight on the edge element itself
+    nodes, edges = _Schema(_chunks(G._node.values())), _Schema(_chunks(_edge_dicts(G)))
+    nkinds, ekinds = nodes.kinds(), edges.kinds()
+    weighted = ekinds.pop("weight", None) is not None  # GEXF puts it on the edge element
     kind = "directed" if G.is_directed() else "undirected"
     desc = xml_text(str(G.graph.get("edge_direction", EDGE_DIRECTION)))
     f.write(
@@ -439,48 +480,50 @@ def _write_gexf(G: nx.Graph, f: IO[str], *, label: str | None) -> None:
         "</description></meta>\n"
         f'<graph defaultedgetype="{kind}" mode="static">\n'
     )
-    for cls, cols in (("node", ncols), ("edge", ecols)):
+    for cls, kinds in (("node", nkinds), ("edge", ekinds)):
         f.write(f'<attributes class="{cls}" mode="static">\n')
-        for i, (k, (t, _)) in enumerate(cols.items()):
+        for i, (k, t) in enumerate(kinds.items()):
             f.write(f'<attribute id="{i}" title="{xml_text(k)}" type="{_XML_TYPES[t]}"/>\n')
         f.write("</attributes>\n")
 
-    def attvalues(cols: dict[str, tuple[type, list[Any]]], span: slice, n: int) -> list[Any]:
+    def attvalues(kinds: dict[str, type], cols: list[list[Any]], n: int) -> list[Any]:
         parts = []
-        for i, (t, values) in enumerate(cols.values()):
-            parts += _xml_fields(values[span], t, f'<attvalue for="{i}" value="', '"/>')
+        for i, (t, values) in enumerate(zip(kinds.values(), cols, strict=True)):
+            parts += _xml_fields(values, t, f'<attvalue for="{i}" value="', '"/>')
         return _wrapped(parts, n, "<attvalues>", "</attvalues>")
 
     f.write("<nodes>\n")
     esc: dict[Any, str] = {}
-    for span in _spans(len(ids)):
-        nid = _id_texts(ids[span], xml_text, esc)
+    for ids, ds in _node_chunks(G):
+        nid = _id_texts(ids, xml_text, esc)
         labels = nid
-        if label and label in ncols:
-            texts = _texts(ncols[label][1][span], str, xml_text)
+        if label and label in nkinds:
+            [texts] = [_texts(c, str, xml_text) for c in nodes.columns(ds, [label])]
             labels = [i if t is None else t for i, t in zip(nid, texts, strict=True)]
         parts = ['<node id="', nid, '" label="', labels, '">']
-        parts += [*attvalues(ncols, span, len(nid)), "</node>\n"]
-        f.write(_rows(parts, len(nid)))
+        parts += [*attvalues(nkinds, nodes.columns(ds, nkinds), len(ids)), "</node>\n"]
+        f.write(_rows(parts, len(ids)))
     f.write("</nodes>\n<edges>\n")
-    for span in _spans(len(us)):
-        src, dst = us[span], vs[span]
-        n = len(src)
-        parts = ['<edge id="', list(map(str, range(span.start, span.start + n)))]
-        parts += ['" source="', _end_texts(src, esc)]
-        parts += ['" target="', _end_texts(dst, esc), '"']
-        if weight is not None:
-            parts += _xml_fields(weight[1][span], float, ' weight="', '"')
-        parts += [">", *attvalues(ecols, span, n), "</edge>\n"]
+    count = 0
+    for us, vs, ds in _edge_chunks(G):
+        n = len(ds)
+        parts = ['<edge id="', list(map(str, range(count, count + n)))]
+        parts += ['" source="', _end_texts(us, esc), '" target="', _end_texts(vs, esc), '"']
+        if weighted:
+            [weights] = edges.columns(ds, ["weight"])
+            parts += _xml_fields(weights, float, ' weight="', '"')
+        parts += [">", *attvalues(ekinds, edges.columns(ds, ekinds), n), "</edge>\n"]
         f.write(_rows(parts, n))
+        count += n
     f.write("</edges>\n</graph>\n</gexf>\n")
 
 
 def _write_graphml(G: nx.Graph, f: IO[str]) -> None:
-    ids, ndicts = list(G._node), list(G._node.values())
-    us, vs, edicts = _edge_lists(G)
-    domains = {"graph": _attributes([G.graph]), "node": _attributes(ndicts)}
-    domains["edge"] = _attributes(edicts)
+    schemas = {
+        "graph": _Schema([[G.graph]]),
+        "node": _Schema(_chunks(G._node.values())),
+        "edge": _Schema(_chunks(_edge_dicts(G))),
+    }
     f.write(
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         '<graphml xmlns="http://graphml.graphdrawing.org/xmlns" '
@@ -488,35 +531,35 @@ def _write_graphml(G: nx.Graph, f: IO[str]) -> None:
         'xsi:schemaLocation="http://graphml.graphdrawing.org/xmlns '
         'http://graphml.graphdrawing.org/xmlns/1.0/graphml.xsd">\n'
     )
-    opens: dict[str, list[str]] = {}
+    keys: dict[str, list[tuple[str, type, str]]] = {}
     n = 0
-    for dom, cols in domains.items():
-        opens[dom] = []
-        for k, (t, _) in cols.items():
+    for dom, schema in schemas.items():
+        keys[dom] = []
+        for k, t in schema.kinds().items():
             f.write(
                 f'<key id="d{n}" for="{dom}" attr.name="{xml_text(k)}" '
                 f'attr.type="{_XML_TYPES[t]}"/>\n'
             )
-            opens[dom].append(f'<data key="d{n}">')
+            keys[dom].append((k, t, f'<data key="d{n}">'))
             n += 1
 
-    def data(dom: str, span: slice) -> list[Any]:
+    def data(dom: str, ds: list[Mapping[str, Any]]) -> list[Any]:
         parts = []
-        for o, (t, values) in zip(opens[dom], domains[dom].values(), strict=True):
-            parts += _xml_fields(values[span], t, o, "</data>")
+        cols = schemas[dom].columns(ds, [k for k, _, _ in keys[dom]])
+        for (_, t, o), values in zip(keys[dom], cols, strict=True):
+            parts += _xml_fields(values, t, o, "</data>")
         return parts
 
     kind = "directed" if G.is_directed() else "undirected"
-    f.write(_rows([f'<graph edgedefault="{kind}">', *data("graph", slice(0, 1)), "\n"], 1))
+    f.write(_rows([f'<graph edgedefault="{kind}">', *data("graph", [G.graph]), "\n"], 1))
     esc: dict[Any, str] = {}
-    for span in _spans(len(ids)):
-        nid = _id_texts(ids[span], xml_text, esc)
-        f.write(_rows(['<node id="', nid, '">', *data("node", span), "</node>\n"], len(nid)))
-    for span in _spans(len(us)):
-        parts = ['<edge source="', _end_texts(us[span], esc)]
-        parts += ['" target="', _end_texts(vs[span], esc), '">']
-        parts += [*data("edge", span), "</edge>\n"]
-        f.write(_rows(parts, len(parts[1])))
+    for ids, ds in _node_chunks(G):
+        nid = _id_texts(ids, xml_text, esc)
+        f.write(_rows(['<node id="', nid, '">', *data("node", ds), "</node>\n"], len(ids)))
+    for us, vs, ds in _edge_chunks(G):
+        parts = ['<edge source="', _end_texts(us, esc), '" target="', _end_texts(vs, esc)]
+        parts += ['">', *data("edge", ds), "</edge>\n"]
+        f.write(_rows(parts, len(ds)))
     f.write("</graph>\n</graphml>\n")
 
 
@@ -535,43 +578,35 @@ def _csv_quoted(cells: list[str], *, force: bool = False) -> list[str]:
 
 
 def _csv_column(values: list[Any], kind: type, *, force: bool = False) -> list[str]:
-    """One column's cells: numbers as the csv module writes them, the rest neutralised
-    (:func:`_csv_text`), None as an empty cell."""
-    if kind is int or kind is float:
-        cells = (
-            list(map(str, values))
-            if None not in values
-            else ["" if v is None else str(v) for v in values]
-        )
-        return _csv_quoted(cells, force=True) if force else cells
-    texts = _texts(values, kind, _csv_text)
+    """One column's cells: numbers as the csv module writes them (str, repr for floats),
+    the rest neutralised (:func:`_csv_text`), None as an empty cell."""
+    texts = _texts(values, kind, _csv_text, to_float=False)
     cells = texts if None not in texts else ["" if t is None else t for t in texts]
     return _csv_quoted(cells, force=force)  # type: ignore[arg-type]
 
 
 def _write_csv(
     f: IO[str],
-    lead: Mapping[str, list[Any]],
-    cols: Mapping[str, tuple[type, list[Any]]],
-    n: int,
+    header: list[str],
+    kinds: list[type],
+    chunks: Iterable[tuple[int, list[list[str]], list[list[Any]]]],
 ) -> None:
-    """Header, then ``n`` rows: the ``lead`` cells (ready text) and attribute columns.
+    """``header``, then per chunk of ``n`` rows: the ``lead`` columns (cells already) and
+    the attribute columns of ``kinds``.
 
-    Rows are assembled with :func:`_rows` rather than ``csv.writer`` (about as fast per
-    row here, but it formats every number and scans every character in Python's
-    ``_csv`` loop: several seconds at a million rows); the header goes through it.
+    Rows are assembled with :func:`_rows` rather than ``csv.writer``: it formats every
+    number and copies every character in its own loop, several seconds at a million rows.
     """
-    csv.writer(f).writerow([csv_cell(k) for k in (*lead, *cols)])
-    width = len(lead) + len(cols)
-    for span in _spans(n):
-        m = min(n, span.stop) - span.start
-        columns = [_csv_quoted(c[span], force=width == 1) for c in lead.values()]
-        columns += [_csv_column(v[span], t, force=width == 1) for t, v in cols.values()]
+    csv.writer(f).writerow([csv_cell(k) for k in header])
+    force = len(header) == 1  # a lone empty cell would read back as no row at all
+    for n, lead, cols in chunks:
+        columns = [_csv_quoted(c, force=force) for c in lead]
+        columns += [_csv_column(v, t, force=force) for t, v in zip(kinds, cols, strict=True)]
         parts: list[Any] = []
         for c in columns:
             parts += [c, ","]
         parts[-1:] = ["\r\n"]
-        f.write(_rows(parts, m))
+        f.write(_rows(parts, n))
 
 
 def write_graph(
@@ -598,17 +633,35 @@ def write_graph(
     fmt = _format(p, format, FORMATS)
     if fmt == "csv":
         nodes_path, edges_path = csv_paths(p)
-        ids = list(G._node)
         by_id: dict[Any, str] = {}
-        cells = _id_texts(ids, _csv_text, by_id)
         with _open(nodes_path, newline="") as f:
-            _write_csv(f, {"id": cells}, _attributes(list(G._node.values())), len(ids))
-        del ids, cells
-        us, vs, ds = _edge_lists(G)
-        lead = {"source": _end_texts(us, by_id), "target": _end_texts(vs, by_id)}
-        del us, vs, by_id
+            nodes = _Schema(_chunks(G._node.values()))
+            nkinds = nodes.kinds()
+            _write_csv(
+                f,
+                ["id", *nkinds],
+                list(nkinds.values()),
+                (
+                    (len(ids), [_id_texts(ids, _csv_text, by_id)], nodes.columns(ds, nkinds))
+                    for ids, ds in _node_chunks(G)
+                ),
+            )
         with _open(edges_path, newline="") as f:
-            _write_csv(f, lead, _attributes(ds), len(ds))
+            edges = _Schema(_chunks(_edge_dicts(G)))
+            ekinds = edges.kinds()
+            _write_csv(
+                f,
+                ["source", "target", *ekinds],
+                list(ekinds.values()),
+                (
+                    (
+                        len(ds),
+                        [_end_texts(us, by_id), _end_texts(vs, by_id)],
+                        edges.columns(ds, ekinds),
+                    )
+                    for us, vs, ds in _edge_chunks(G)
+                ),
+            )
         return [nodes_path, edges_path]
     with _open(p, binary=fmt == "json") as f:
         if fmt == "json":
@@ -656,9 +709,9 @@ def write_table(
     cols = list(columns) if columns is not None else list(dict.fromkeys(k for r in rows for k in r))
     with _open(p, newline="", binary=fmt == "json") as f:
         if fmt == "csv":
-            have = _attributes(rows)
-            none = [None] * len(rows)
-            _write_csv(f, {}, {c: have.get(c, (str, none)) for c in cols}, len(rows))
+            schema = _Schema(_chunks(rows))
+            chunks = ((len(c), [], schema.columns(c, cols)) for c in _chunks(rows))
+            _write_csv(f, cols, [schema.kind(c) for c in cols], chunks)
         else:
             _write_json_rows(f, [{c: r.get(c) for c in cols} for r in rows])
     return p
