@@ -7,9 +7,10 @@ of those articles. Such text must never link two different stories.
 An outlet's boilerplate is learnt from its own articles: a fingerprint carried by at
 least ``MIN_ARTICLES`` articles of one outlet is boilerplate of that outlet. Text that
 is boilerplate somewhere is template text everywhere (a copy carries its source's
-licence), so the mask uses the union over outlets. The counts live in
-``reuse_outlet_hashes`` and only grow with the corpus; when a fingerprint crosses the
-threshold, the articles carrying it are matched again (``graph.match``).
+licence), so the mask uses the union over outlets. The counts come from the postings
+(``reuse_postings`` keeps each article's outlet); when a fingerprint crosses the
+threshold it is marked (``reuse_marks``) and the articles carrying it are matched again
+(``graph.match``).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The fingerprint index in the database: postings, per-outlet counts, indexed documents.
+"""The fingerprint index in the database: postings (with their outlet), marks, documents.
 
 Why an inverted index of winnowed shingles rather than MinHash LSH: LSH estimates the
 similarity of whole documents, so an excerpt of two paragraphs inside a long article
@@ -24,7 +24,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from crawler.db.base import utcnow
-from crawler.db.reuse_models import ReuseDocument, ReuseOutletHash, ReusePosting
+from crawler.db.reuse_models import ReuseDocument, ReuseMark, ReusePosting
 from graph.boilerplate import MIN_ARTICLES
 
 __all__ = [
@@ -64,18 +64,14 @@ def _insert(session: Session):  # noqa: ANN202
     return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
 
 
-# A row with this outlet id marks a fingerprint as boilerplate (of some outlet). Once
-# marked, its per-outlet counts are neither read nor kept up to date: a licence copied
-# into articles of every outlet would otherwise cost one row per outlet on each lookup.
-MARK = 0
-
-
 @dataclass(slots=True)
 class HashStats:
-    """Per-fingerprint counts (articles per outlet), and fingerprints marked boilerplate."""
+    """What the index knows of some fingerprints: articles per outlet carrying each, the
+    articles themselves, and which are marked boilerplate (their postings are not read)."""
 
     per_outlet: dict[int, dict[int, int]]
     marked: set[int] = field(default_factory=set)
+    carriers: dict[int, list[int]] = field(default_factory=dict)
 
     def bumped(self, hashes: Iterable[int], outlet_id: int) -> HashStats:
         """These counts after one more article of ``outlet_id`` carrying ``hashes``."""
@@ -83,7 +79,7 @@ class HashStats:
         for h in set(hashes) - self.marked:
             d = per.setdefault(h, {})
             d[outlet_id] = d.get(outlet_id, 0) + 1
-        return HashStats(per, set(self.marked))
+        return HashStats(per, set(self.marked), self.carriers)
 
     def count(self, h: int, outlet_id: int) -> int:
         return self.per_outlet.get(h, {}).get(outlet_id, 0)
@@ -103,30 +99,32 @@ class HashStats:
         }
 
 
-_H = ReuseOutletHash.__table__
+_M = ReuseMark.__table__
 _P = ReusePosting.__table__
 # Statements built once with expanding parameters: compiled once, no per-value coercion.
-_STATS = select(_H.c.hash, _H.c.outlet_id, _H.c.n).where(
-    _H.c.hash.in_(bindparam("hashes", expanding=True)), _H.c.n > 0
+_MARKED = select(_M.c.hash).where(_M.c.hash.in_(bindparam("hashes", expanding=True)))
+_POSTINGS = select(_P.c.hash, _P.c.outlet_id, _P.c.article_id).where(
+    _P.c.hash.in_(bindparam("hashes", expanding=True))
 )
-_MARKED = select(_H.c.hash).where(
-    _H.c.hash.in_(bindparam("hashes", expanding=True)), _H.c.outlet_id == MARK
-)
-_POSTINGS = select(_P.c.article_id).where(_P.c.hash.in_(bindparam("hashes", expanding=True)))
 
 
 def hash_stats(session: Session, hashes: Iterable[int]) -> HashStats:
-    """Outlet counts of the given fingerprints."""
+    """Outlet counts and carriers of the given fingerprints: one read of their postings
+    (per-outlet counts are counted from the postings, not kept in a table of their own:
+    a second table of random keys would double the index's writes)."""
     per: dict[int, dict[int, int]] = {}
+    carriers: dict[int, list[int]] = {}
     conn = session.connection()
     wanted = sorted(set(hashes))
     marked: set[int] = set()
     for chunk in _chunks(wanted):
         marked.update(conn.execute(_MARKED, {"hashes": chunk}).scalars())
     for chunk in _chunks([h for h in wanted if h not in marked]):
-        for h, o, n in conn.execute(_STATS, {"hashes": chunk}):
-            per.setdefault(h, {})[o] = n
-    return HashStats(per, marked)
+        for h, o, a in conn.execute(_POSTINGS, {"hashes": chunk}):
+            d = per.setdefault(h, {})
+            d[o] = d.get(o, 0) + 1
+            carriers.setdefault(h, []).append(a)
+    return HashStats(per, marked, carriers)
 
 
 _D = ReuseDocument.__table__
@@ -151,7 +149,7 @@ def add_document(
     matched: bool = False,
 ) -> set[int]:
     """Index an article's fingerprints; return those that just became boilerplate
-    (only with ``track``: a rebuild matches everything afterwards anyway).
+    (only with ``track``: a rebuild marks them all afterwards, see :func:`mark_all`).
 
     ``before`` are the counts of ``hashes`` if the caller has them already.
     """
@@ -168,25 +166,17 @@ def add_document(
     ins = _insert(session)
     conn = session.connection()
     if unique:
-        # The two hottest writes go to the driver's executemany directly: building
+        # The hottest write goes to the driver's executemany directly: building
         # SQLAlchemy parameters for ~100 rows per article costs more than the inserts.
         mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
         conn.exec_driver_sql(
-            f"INSERT INTO reuse_postings (hash, article_id) VALUES ({mark}, {mark}) "
-            "ON CONFLICT DO NOTHING",
-            [(h, article_id) for h in unique],
+            f"INSERT INTO reuse_postings (hash, outlet_id, article_id) "
+            f"VALUES ({mark}, {mark}, {mark}) ON CONFLICT DO NOTHING",
+            [(h, outlet_id, article_id) for h in unique],
         )
-        counted = [h for h in unique if before is None or h not in before.marked]
-        if counted:
-            conn.exec_driver_sql(
-                f"INSERT INTO reuse_outlet_hashes (hash, outlet_id, n) VALUES ({mark}, {mark}, 1) "
-                "ON CONFLICT (hash, outlet_id) DO UPDATE SET n = reuse_outlet_hashes.n + 1",
-                [(h, outlet_id) for h in counted],
-            )
         if crossed:
             conn.exec_driver_sql(
-                f"INSERT INTO reuse_outlet_hashes (hash, outlet_id, n) VALUES ({mark}, {MARK}, "
-                f"{MIN_ARTICLES}) ON CONFLICT DO NOTHING",
+                f"INSERT INTO reuse_marks (hash) VALUES ({mark}) ON CONFLICT DO NOTHING",
                 [(h,) for h in sorted(crossed)],
             )
     now = utcnow()
@@ -202,46 +192,39 @@ def remove_document(session: Session, doc: Any) -> set[int]:
     """Un-index an article; return fingerprints that stopped being boilerplate."""
     hashes = unpack(doc.fingerprints)
     crossed: set[int] = set()  # boilerplate marks are kept until a rebuild
-    t = ReuseOutletHash.__table__
-    p = ReusePosting.__table__
     for chunk in _chunks(hashes):
-        session.execute(delete(p).where(p.c.article_id == doc.article_id, p.c.hash.in_(chunk)))
-        session.execute(
-            update(t)
-            .where(t.c.outlet_id == doc.outlet_id, t.c.hash.in_(chunk), t.c.n > 0)
-            .values(n=t.c.n - 1)
-        )
-    session.execute(delete(ReuseDocument.__table__).where(
-        ReuseDocument.__table__.c.article_id == doc.article_id))  # fmt: skip
+        session.execute(delete(_P).where(_P.c.hash.in_(chunk), _P.c.article_id == doc.article_id))
+    session.execute(delete(_D).where(_D.c.article_id == doc.article_id))
     return crossed
 
 
 def mark_all(session: Session) -> None:
     """Mark every fingerprint that is boilerplate of some outlet (after a bulk index)."""
     session.connection().exec_driver_sql(
-        f"INSERT INTO reuse_outlet_hashes (hash, outlet_id, n) SELECT DISTINCT hash, {MARK}, "
-        f"{MIN_ARTICLES} FROM reuse_outlet_hashes WHERE outlet_id != {MARK} "
-        f"AND n >= {MIN_ARTICLES} ON CONFLICT DO NOTHING"
+        "INSERT INTO reuse_marks (hash) SELECT DISTINCT hash FROM ("
+        "SELECT hash FROM reuse_postings GROUP BY hash, outlet_id "
+        f"HAVING count(*) >= {MIN_ARTICLES}) AS boilerplate "
+        "WHERE true ON CONFLICT DO NOTHING"  # WHERE: SQLite's parser needs it before ON
     )
 
 
 def carriers(session: Session, hashes: Iterable[int]) -> set[int]:
     """Articles carrying any of the fingerprints."""
     out: set[int] = set()
+    conn = session.connection()
     for chunk in _chunks(sorted(set(hashes))):
-        out.update(session.scalars(_POSTINGS, {"hashes": chunk}))
+        out.update(a for _, _, a in conn.execute(_POSTINGS, {"hashes": chunk}))
     return out
 
 
-def candidates(
-    session: Session, article_id: int, hashes: Iterable[int], stats: HashStats
-) -> Counter[int]:
-    """Other articles sharing at least ``MIN_SHARED`` usable fingerprints, with counts."""
+def candidates(article_id: int, hashes: Iterable[int], stats: HashStats) -> Counter[int]:
+    """Other articles sharing at least ``MIN_SHARED`` usable fingerprints, with counts
+    (``stats`` must come from :func:`hash_stats` on these fingerprints)."""
     bp = stats.boilerplate()
-    usable = sorted({h for h in hashes if h not in bp and stats.df(h) <= MAX_DF})
     counts: Counter[int] = Counter()
-    for chunk in _chunks(usable):
-        counts.update(session.connection().execute(_POSTINGS, {"hashes": chunk}).scalars())
+    for h in set(hashes):
+        if h not in bp and stats.df(h) <= MAX_DF:
+            counts.update(stats.carriers.get(h, ()))
     counts.pop(article_id, None)
     return Counter({a: n for a, n in counts.items() if n >= MIN_SHARED})
 

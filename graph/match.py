@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from crawler.db.models import Article, Link, Outlet, Page
 from crawler.db.reuse_models import (
     ReuseDocument,
-    ReuseOutletHash,
+    ReuseMark,
     ReusePair,
     ReusePosting,
     ReuseProvenance,
@@ -145,7 +145,7 @@ def _verify(
     own = [h for _, h in x.fps]
     fresh = stats is not None
     stats = stats if stats is not None else index.hash_stats(session, own)
-    cands = index.candidates(session, x_id, own, stats)
+    cands = index.candidates(x_id, own, stats)
     if only_greater:
         cands = {c: n for c, n in cands.items() if c > x_id}
     if cands:
@@ -388,7 +388,7 @@ def _decisions(session: Session, article_id: int) -> list[PairDecision]:
 
 
 def _clear(session: Session) -> None:
-    for model in (ReuseProvenance, ReusePair, ReuseDocument, ReusePosting, ReuseOutletHash):
+    for model in (ReuseProvenance, ReusePair, ReuseDocument, ReusePosting, ReuseMark):
         session.execute(delete(model.__table__))
 
 

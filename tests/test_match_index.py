@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from crawler.db.reuse_models import ReuseOutletHash, ReusePosting
+from crawler.db.reuse_models import ReuseMark, ReusePosting
 from graph import index
 from graph.boilerplate import MIN_ARTICLES
 from graph.shingles import fingerprints
@@ -46,7 +46,57 @@ def test_boilerplate_crossing_reported_once(engine: Engine) -> None:
             hashes = [h for _, h in fingerprints(body)[2]]
             crossed.append(bool(index.add_document(s, aid, 1, str(i), hashes)))
         n_postings = s.scalar(select(func.count()).select_from(ReusePosting))
-        top = s.scalar(select(func.max(ReuseOutletHash.n)))
+        marks = set(s.scalars(select(ReuseMark.hash)))
+        stats = index.hash_stats(s, hashes)
     assert crossed == [False] * (MIN_ARTICLES - 1) + [True, False]
-    assert top == MIN_ARTICLES  # marked: counting stops
+    assert marks and marks <= set(hashes)  # the licence, marked once
+    assert stats.boilerplate() >= marks and not stats.per_outlet.keys() & marks  # not read
     assert n_postings > 0
+
+
+def test_counts_and_candidates_come_from_the_postings(engine: Engine) -> None:
+    story = "\n\n".join(paragraphs("story", 3))
+    with Session(engine) as s, s.begin():
+        ids = []
+        for i, outlet in enumerate([1, 1, 2]):
+            aid = add_article(s, f"https://o{outlet}.com/{i}", story)
+            hashes = [h for _, h in fingerprints(story)[2]]
+            index.add_document(s, aid, outlet, "t", hashes)
+            ids.append(aid)
+        stats = index.hash_stats(s, hashes)
+    h = hashes[0]
+    assert (stats.count(h, 1), stats.count(h, 2), stats.df(h)) == (2, 1, 3)
+    assert sorted(stats.carriers[h]) == sorted(ids)
+    assert set(index.candidates(ids[0], hashes, stats)) == set(ids[1:])
+
+
+def test_migration_0004_moves_the_index(tmp_path) -> None:  # noqa: ANN001
+    """Postings gain their outlet from reuse_documents; boilerplate becomes marks."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from crawler.db.migrate import alembic_config
+    from crawler.db.session import make_engine
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    config = alembic_config(engine)
+    command.upgrade(config, "0003")
+    with Session(engine) as s, s.begin():
+        a = add_article(s, "https://o1.com/a", "x")
+        b = add_article(s, "https://o2.com/b", "y")
+        for aid, outlet in ((a, 7), (b, 8)):
+            s.execute(text("INSERT INTO reuse_documents (article_id, outlet_id, text_hash, "
+                           "fingerprints, indexed_at) VALUES (:a, :o, 't', x'', '2026-01-01')"),
+                      {"a": aid, "o": outlet})  # fmt: skip
+            s.execute(text("INSERT INTO reuse_postings VALUES (11, :a), (12, :a)"), {"a": aid})
+        n = MIN_ARTICLES
+        s.execute(text(f"INSERT INTO reuse_outlet_hashes VALUES (11, 7, 1), (12, 7, 1), "
+                       f"(11, 8, 1), (12, 8, {n}), (13, 0, {n})"))  # fmt: skip
+    command.upgrade(config, "head")
+    with Session(engine) as s:
+        p = ReusePosting
+        postings = set(map(tuple, s.execute(select(p.hash, p.outlet_id, p.article_id))))
+        marks = set(s.scalars(select(ReuseMark.hash)))
+    assert postings == {(11, 7, a), (12, 7, a), (11, 8, b), (12, 8, b)}
+    assert marks == {12, 13}
+    engine.dispose()

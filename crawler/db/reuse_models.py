@@ -3,9 +3,9 @@
 The index is a table, not an in-memory structure, so nightly runs add documents
 without rebuilding anything and several crawler processes can share it:
 
-* ``reuse_postings``: winnowed word-shingle fingerprint -> article (inverted index).
-* ``reuse_outlet_hashes``: per-outlet document frequency of each fingerprint; a
-  fingerprint carried by many articles of one outlet is that outlet's boilerplate.
+* ``reuse_postings``: winnowed word-shingle fingerprint -> outlet, article (inverted
+  index). A fingerprint carried by many articles of one outlet is that outlet's
+  boilerplate; ``reuse_marks`` lists those once known.
 * ``reuse_documents``: which text of an article is indexed (to un-index it on change).
 * ``reuse_pairs``: verified reuse between two articles, with evidence and direction.
 * ``reuse_provenance``: each article's direct source and its story's root.
@@ -34,25 +34,26 @@ from crawler.db.base import Base, utcnow
 
 
 class ReusePosting(Base):
-    """One fingerprint of one article. No foreign key: an FK check per row would slow
-    the hottest insert, and readers skip ids whose article is gone."""
+    """One fingerprint of one article, with the article's outlet: per-outlet counts (for
+    boilerplate) and candidates come from one read of a fingerprint's postings. No foreign
+    key: an FK check per row would slow the hottest insert, and readers skip ids whose
+    article is gone."""
 
     __tablename__ = "reuse_postings"
     __table_args__ = {"sqlite_with_rowid": False}
 
     hash: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    outlet_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     article_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
 
 
-class ReuseOutletHash(Base):
-    """How many articles of an outlet carry a fingerprint."""
+class ReuseMark(Base):
+    """A fingerprint marked boilerplate (of some outlet): its postings are no longer read,
+    so a licence copied into articles of every outlet costs one row on each lookup."""
 
-    __tablename__ = "reuse_outlet_hashes"
-    __table_args__ = {"sqlite_with_rowid": False}
+    __tablename__ = "reuse_marks"
 
     hash: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    outlet_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    n: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class ReuseDocument(Base):
