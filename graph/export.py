@@ -27,6 +27,7 @@ import gc
 import json
 import os
 import re
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from itertools import chain, islice, repeat
@@ -67,6 +68,8 @@ _SEP = "\x1f"  # ASCII unit separator: joins a column's texts for _map_text
 _XML_ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}
 _XML_ESCAPES |= {"\t": "&#9;", "\n": "&#10;", "\r": "&#13;"}
 _CSV_LEADS = ("=", "+", "-", "@", "\t", "\r")  # OWASP: cells that start a formula
+# One search: six "in" tests for _SEP + lead scanned the joined column six times.
+_CSV_LEAD_AFTER_SEP = re.compile(f"{_SEP}[{re.escape(''.join(_CSV_LEADS))}]")
 _C0 = "".join(map(chr, [*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20)]))  # XML 1.0 forbids
 _SURROGATES = "\ud800-\udfff"
 
@@ -146,8 +149,8 @@ def _csv_text(text: str, control: _Chars = _CSV_CONTROL) -> str:
     """Controls dropped, then ``'`` before a formula lead, at the start and after each _SEP."""
     if control.found(text):
         text = control.regex.sub("", text)
-    for lead in _CSV_LEADS:  # str.replace: C speed on a joined column
-        if _SEP + lead in text:
+    if _SEP in text and _CSV_LEAD_AFTER_SEP.search(text) is not None:
+        for lead in _CSV_LEADS:  # str.replace: C speed on a joined column
             text = text.replace(_SEP + lead, _SEP + "'" + lead)
     return "'" + text if text.startswith(_CSV_LEADS) else text
 
@@ -245,31 +248,38 @@ def _chunks(items: Iterable[Any], size: int | None = None) -> Iterator[list[Any]
 
 class _Schema:
     """Attribute names of rows (dicts) read a chunk at a time, in first-seen order, with
-    the set of their value types (None included where a row lacks the name)."""
+    the set of their value types (None included where a row lacks the name).
+
+    Each chunk's columns are kept, as lists of references, until :meth:`columns` hands
+    them to the writer: the dicts are read once, while the chunk is in cache.
+    """
 
     def __init__(self, chunks: Iterable[list[Mapping[str, Any]]]) -> None:
         self.types: dict[str, set[type]] = {}
-        self.uniform = True  # every row has exactly the names of the first
+        self._kept: deque[tuple[int, dict[str, list[Any]]]] = deque()
+        uniform = True  # so far every row has exactly the names of the first
         for rows in chunks:
-            if self.uniform:
+            cols = None
+            if uniform:
                 if not self.types:
                     self.types = {k: set() for k in rows[0]}
-                self.uniform = self._same_names(rows)
-            if not self.uniform:
-                for k in dict.fromkeys(chain.from_iterable(rows)):
-                    found = map(type, map(methodcaller("get", k), rows))
-                    self.types.setdefault(k, set()).update(found)
+                cols = self._same_names(rows)
+                uniform = cols is not None
+            if cols is None:
+                names = dict.fromkeys(chain.from_iterable(rows))
+                cols = {k: list(map(methodcaller("get", k), rows)) for k in names}
+            for k, values in cols.items():
+                self.types.setdefault(k, set()).update(map(type, values))
+            self._kept.append((len(rows), cols))
 
-    def _same_names(self, rows: list[Mapping[str, Any]]) -> bool:
-        """Add the types of rows that all have the known names and no other (C-level)."""
+    def _same_names(self, rows: list[Mapping[str, Any]]) -> dict[str, list[Any]] | None:
+        """The columns of rows that all have the known names and no other (C-level)."""
         if set(map(len, rows)) != {len(self.types)}:
-            return False
+            return None
         try:
-            for k, found in self.types.items():
-                found.update(map(type, map(itemgetter(k), rows)))
+            return {k: list(map(itemgetter(k), rows)) for k in self.types}
         except KeyError:
-            return False
-        return True
+            return None
 
     def kind(self, name: str) -> type:
         """bool, int, float or str: the narrowest type holding every value (None aside).
@@ -287,12 +297,10 @@ class _Schema:
     def kinds(self) -> dict[str, type]:
         return {k: self.kind(k) for k in self.types}
 
-    def columns(self, rows: list[Mapping[str, Any]], names: Iterable[str]) -> list[list[Any]]:
-        """One list per name: each row's value, None where it has none."""
-        names = list(names)
-        if self.uniform and all(map(self.types.__contains__, names)):
-            return [list(map(itemgetter(k), rows)) for k in names]
-        return [list(map(methodcaller("get", k), rows)) for k in names]
+    def columns(self, names: Iterable[str] | None = None) -> dict[str, list[Any]]:
+        """The next chunk's columns: name -> each row's value, None where it has none."""
+        n, cols = self._kept.popleft()
+        return {k: cols.get(k) or [None] * n for k in (self.types if names is None else names)}
 
 
 def _edge_dicts(G: nx.Graph) -> Iterator[dict[str, Any]]:
@@ -302,22 +310,17 @@ def _edge_dicts(G: nx.Graph) -> Iterator[dict[str, Any]]:
     return map(itemgetter(2), G.edges(data=True))
 
 
-def _edge_chunks(G: nx.Graph) -> Iterator[tuple[list[Any], list[Any], list[dict[str, Any]]]]:
-    """Sources, targets and attribute dicts of the edges, a chunk at a time, in ``G.edges``
-    order; for a DiGraph read off networkx's adjacency (``G._succ``) with no Python-level
-    work per edge."""
+def _edge_ends(G: nx.Graph) -> Iterator[tuple[list[Any], list[Any]]]:
+    """Sources and targets of the edges, a chunk at a time (as :func:`_chunks` of
+    :func:`_edge_dicts`); for a DiGraph read off networkx's adjacency (``G._succ``) with
+    no Python-level work per edge."""
     if G.is_directed() and not G.is_multigraph():
         succ = G._succ
         us: Iterator[Any] = chain.from_iterable(map(repeat, succ, map(len, succ.values())))
         vs: Iterator[Any] = chain.from_iterable(succ.values())
     else:
         us, vs = map(itemgetter(0), G.edges), map(itemgetter(1), G.edges)
-    for ds in _chunks(_edge_dicts(G)):
-        yield list(islice(us, len(ds))), list(islice(vs, len(ds))), ds
-
-
-def _node_chunks(G: nx.Graph) -> Iterator[tuple[list[Any], list[dict[str, Any]]]]:
-    return zip(_chunks(G._node), _chunks(G._node.values()), strict=True)
+    return zip(_chunks(us), _chunks(vs), strict=True)
 
 
 def _texts(
@@ -434,7 +437,10 @@ def _json(value: Any, *, indent: bool = False) -> bytes:
 
 def _write_json(G: nx.Graph, f: IO[bytes]) -> None:
     """``nx.node_link_data(G, edges="edges")``, encoded a chunk of objects at a time."""
-    nodes = (list(map(_with_id, ds, ids)) for ids, ds in _node_chunks(G))
+    nodes = (
+        list(map(_with_id, ds, ids))
+        for ids, ds in zip(_chunks(G._node), _chunks(G._node.values()), strict=True)
+    )
     if G.is_multigraph():
         links: Iterable[dict[str, Any]] = (
             {**d, "source": u, "target": v, "key": k}
@@ -442,7 +448,10 @@ def _write_json(G: nx.Graph, f: IO[bytes]) -> None:
         )
         edges: Iterable[list[dict[str, Any]]] = _chunks(links)
     else:
-        edges = (list(map(_link, ds, us, vs)) for us, vs, ds in _edge_chunks(G))
+        edges = (
+            list(map(_link, ds, us, vs))
+            for (us, vs), ds in zip(_edge_ends(G), _chunks(_edge_dicts(G)), strict=True)
+        )
     head = {"directed": G.is_directed(), "multigraph": G.is_multigraph(), "graph": G.graph}
     f.write(_json(head)[:-1])
     for key, chunks in ((b"nodes", nodes), (b"edges", edges)):
@@ -486,33 +495,33 @@ def _write_gexf(G: nx.Graph, f: IO[str], *, label: str | None) -> None:
             f.write(f'<attribute id="{i}" title="{xml_text(k)}" type="{_XML_TYPES[t]}"/>\n')
         f.write("</attributes>\n")
 
-    def attvalues(kinds: dict[str, type], cols: list[list[Any]], n: int) -> list[Any]:
+    def attvalues(kinds: dict[str, type], cols: dict[str, list[Any]], n: int) -> list[Any]:
         parts = []
-        for i, (t, values) in enumerate(zip(kinds.values(), cols, strict=True)):
-            parts += _xml_fields(values, t, f'<attvalue for="{i}" value="', '"/>')
+        for i, (k, t) in enumerate(kinds.items()):
+            parts += _xml_fields(cols[k], t, f'<attvalue for="{i}" value="', '"/>')
         return _wrapped(parts, n, "<attvalues>", "</attvalues>")
 
     f.write("<nodes>\n")
     esc: dict[Any, str] = {}
-    for ids, ds in _node_chunks(G):
+    for ids in _chunks(G._node):
+        cols = nodes.columns()
         nid = _id_texts(ids, xml_text, esc)
         labels = nid
-        if label and label in nkinds:
-            [texts] = [_texts(c, str, xml_text) for c in nodes.columns(ds, [label])]
+        if label and label in cols:
+            texts = _texts(cols[label], str, xml_text)
             labels = [i if t is None else t for i, t in zip(nid, texts, strict=True)]
         parts = ['<node id="', nid, '" label="', labels, '">']
-        parts += [*attvalues(nkinds, nodes.columns(ds, nkinds), len(ids)), "</node>\n"]
+        parts += [*attvalues(nkinds, cols, len(ids)), "</node>\n"]
         f.write(_rows(parts, len(ids)))
     f.write("</nodes>\n<edges>\n")
     count = 0
-    for us, vs, ds in _edge_chunks(G):
-        n = len(ds)
+    for us, vs in _edge_ends(G):
+        cols, n = edges.columns(), len(us)
         parts = ['<edge id="', list(map(str, range(count, count + n)))]
         parts += ['" source="', _end_texts(us, esc), '" target="', _end_texts(vs, esc), '"']
         if weighted:
-            [weights] = edges.columns(ds, ["weight"])
-            parts += _xml_fields(weights, float, ' weight="', '"')
-        parts += [">", *attvalues(ekinds, edges.columns(ds, ekinds), n), "</edge>\n"]
+            parts += _xml_fields(cols["weight"], float, ' weight="', '"')
+        parts += [">", *attvalues(ekinds, cols, n), "</edge>\n"]
         f.write(_rows(parts, n))
         count += n
     f.write("</edges>\n</graph>\n</gexf>\n")
@@ -543,23 +552,23 @@ def _write_graphml(G: nx.Graph, f: IO[str]) -> None:
             keys[dom].append((k, t, f'<data key="d{n}">'))
             n += 1
 
-    def data(dom: str, ds: list[Mapping[str, Any]]) -> list[Any]:
+    def data(dom: str) -> list[Any]:
         parts = []
-        cols = schemas[dom].columns(ds, [k for k, _, _ in keys[dom]])
-        for (_, t, o), values in zip(keys[dom], cols, strict=True):
-            parts += _xml_fields(values, t, o, "</data>")
+        cols = schemas[dom].columns()
+        for k, t, o in keys[dom]:
+            parts += _xml_fields(cols[k], t, o, "</data>")
         return parts
 
     kind = "directed" if G.is_directed() else "undirected"
-    f.write(_rows([f'<graph edgedefault="{kind}">', *data("graph", [G.graph]), "\n"], 1))
+    f.write(_rows([f'<graph edgedefault="{kind}">', *data("graph"), "\n"], 1))
     esc: dict[Any, str] = {}
-    for ids, ds in _node_chunks(G):
+    for ids in _chunks(G._node):
         nid = _id_texts(ids, xml_text, esc)
-        f.write(_rows(['<node id="', nid, '">', *data("node", ds), "</node>\n"], len(ids)))
-    for us, vs, ds in _edge_chunks(G):
+        f.write(_rows(['<node id="', nid, '">', *data("node"), "</node>\n"], len(ids)))
+    for us, vs in _edge_ends(G):
         parts = ['<edge source="', _end_texts(us, esc), '" target="', _end_texts(vs, esc)]
-        parts += ['">', *data("edge", ds), "</edge>\n"]
-        f.write(_rows(parts, len(ds)))
+        parts += ['">', *data("edge"), "</edge>\n"]
+        f.write(_rows(parts, len(us)))
     f.write("</graph>\n</graphml>\n")
 
 
@@ -633,35 +642,17 @@ def write_graph(
     fmt = _format(p, format, FORMATS)
     if fmt == "csv":
         nodes_path, edges_path = csv_paths(p)
-        by_id: dict[Any, str] = {}
+        by_id: dict[Any, str] = {}  # node id -> its cell, where they differ
         with _open(nodes_path, newline="") as f:
             nodes = _Schema(_chunks(G._node.values()))
-            nkinds = nodes.kinds()
-            _write_csv(
-                f,
-                ["id", *nkinds],
-                list(nkinds.values()),
-                (
-                    (len(ids), [_id_texts(ids, _csv_text, by_id)], nodes.columns(ds, nkinds))
-                    for ids, ds in _node_chunks(G)
-                ),
-            )
+            cells = (_id_texts(ids, _csv_text, by_id) for ids in _chunks(G._node))
+            rows = ((len(c), [c], nodes.columns().values()) for c in cells)
+            _write_csv(f, ["id", *nodes.types], list(nodes.kinds().values()), rows)
         with _open(edges_path, newline="") as f:
             edges = _Schema(_chunks(_edge_dicts(G)))
-            ekinds = edges.kinds()
-            _write_csv(
-                f,
-                ["source", "target", *ekinds],
-                list(ekinds.values()),
-                (
-                    (
-                        len(ds),
-                        [_end_texts(us, by_id), _end_texts(vs, by_id)],
-                        edges.columns(ds, ekinds),
-                    )
-                    for us, vs, ds in _edge_chunks(G)
-                ),
-            )
+            ends = ([_end_texts(us, by_id), _end_texts(vs, by_id)] for us, vs in _edge_ends(G))
+            rows = ((len(e[0]), e, edges.columns().values()) for e in ends)
+            _write_csv(f, ["source", "target", *edges.types], list(edges.kinds().values()), rows)
         return [nodes_path, edges_path]
     with _open(p, binary=fmt == "json") as f:
         if fmt == "json":
@@ -710,7 +701,7 @@ def write_table(
     with _open(p, newline="", binary=fmt == "json") as f:
         if fmt == "csv":
             schema = _Schema(_chunks(rows))
-            chunks = ((len(c), [], schema.columns(c, cols)) for c in _chunks(rows))
+            chunks = ((len(c), [], schema.columns(cols).values()) for c in _chunks(rows))
             _write_csv(f, cols, [schema.kind(c) for c in cols], chunks)
         else:
             _write_json_rows(f, [{c: r.get(c) for c in cols} for r in rows])
