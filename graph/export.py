@@ -4,20 +4,24 @@ Crawled titles and names are hostile input. In GEXF and GraphML, characters that
 forbids (most C0 controls, lone surrogates, U+FFFE/U+FFFF) are stripped and the rest is
 escaped, tabs and line breaks included, so they survive attribute normalisation. In CSV,
 text cells starting with ``=``, ``+``, ``-``, ``@``, tab or CR are prefixed with ``'``
-(OWASP CSV injection), and the csv module quotes the rest. Attribute values of None are
-left out (GEXF, GraphML) or written as empty cells (CSV); lists are joined with
-:data:`LIST_SEPARATOR`; booleans are ``true``/``false``.
+(OWASP CSV injection), and cells holding a comma, quote or line break are quoted as the
+csv module would (a column that needs it is quoted throughout). Attribute values of None
+are left out (GEXF, GraphML) or written as empty cells (CSV); lists are joined with
+:data:`LIST_SEPARATOR`; booleans are ``true``/``false``. JSON is encoded by orjson (which
+writes NaN and infinities as null), or the json module for what orjson refuses.
 
 GEXF and GraphML are written by small streaming writers here rather than
-``nx.write_gexf``/``nx.write_graphml``. Measured with ``python -m tests.bench.bench_graph
---networkx 100000`` (100k article edges): ``nx.write_gexf`` took 7.2 s CPU and 930 MiB peak
-(it builds the whole ElementTree), ``nx.write_graphml`` 5.7 s, ours 1.7 s and 1.6 s; at 1M
-edges that is ~6 GiB more for networkx's GEXF writer alone. networkx's writers also reject None and
-list values and keep characters that XML forbids. Values are cleaned a column chunk at a
-time (:func:`_map_text`), which is what keeps the million-edge exports within reach. Tests
-read every file back with networkx's readers. Files are written to a temporary name and
-renamed, so a failed export never leaves half a file; every I/O failure is raised as
-:class:`ExportError`.
+``nx.write_gexf``/``nx.write_graphml``, and CSV rows without ``csv.writer``. Measured with
+``python -m tests.bench.bench_graph --edges 100000 --networkx 100000``: ``nx.write_gexf``
+took 6.4 s CPU and 950 MiB peak (it builds the whole ElementTree), ``nx.write_graphml``
+3.9 s, ours 0.6 s and 0.5 s; at 1M edges that is ~6 GiB more for networkx's GEXF writer
+alone. networkx's writers also reject None and list values and keep characters that XML
+forbids. Rows are read a chunk at a time, each column cleaned in one pass over its joined
+text (:func:`_map_text`) and each chunk's text made by one ``str.join`` (:func:`_rows`):
+no Python loop per row or cell in the common case, which keeps the million-edge exports
+within reach. Tests read every file back with networkx's readers. Files are written to a
+temporary name and renamed, so a failed export never leaves half a file; every I/O
+failure is raised as :class:`ExportError`.
 """
 
 from __future__ import annotations
