@@ -295,8 +295,11 @@ def _unique_links(links: list[FoundLink]) -> list[FoundLink]:
 
 
 def compress(body: bytes) -> bytes:
-    """Raw bodies are kept zlib-compressed: pages vanish and evidence must remain."""
-    return zlib.compress(body, 6)
+    """Raw bodies are kept zlib-compressed: pages vanish and evidence must remain.
+
+    Level 3: on the simulated web's pages, half the CPU of level 6 for 11 % more bytes.
+    """
+    return zlib.compress(body, 3)
 
 
 def sha256(body: bytes) -> str:
