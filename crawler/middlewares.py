@@ -44,7 +44,25 @@ class RedirectAwareDupeFilter(RFPDupeFilter):
         return super().request_seen(request)
 
 
-class ScheduledFilterMiddleware:
+class _OutputFilter:
+    """Spider-middleware plumbing for filters that judge each output on its own
+    (``_filter``), through both the sync and the async output interfaces."""
+
+    def _filter(self, result: Iterable[Any]) -> Iterator[Any]:
+        raise NotImplementedError
+
+    def process_spider_output(self, response: Response, result: Iterable[Any]) -> Iterator[Any]:
+        yield from self._filter(result)
+
+    async def process_spider_output_async(
+        self, response: Response, result: AsyncIterator[Any]
+    ) -> AsyncIterator[Any]:
+        async for obj in result:
+            for out in self._filter([obj]):
+                yield out
+
+
+class ScheduledFilterMiddleware(_OutputFilter):
     """Spider middleware, first in line: drops requests for URLs this run has scheduled.
 
     Most links of a page (navigation, sidebars, related articles) lead to URLs the crawl
@@ -82,16 +100,6 @@ class ScheduledFilterMiddleware:
                 self.stats.inc_value("trail/skipped/scheduled")
                 continue
             yield obj
-
-    def process_spider_output(self, response: Response, result: Iterable[Any]) -> Iterator[Any]:
-        yield from self._filter(result)
-
-    async def process_spider_output_async(
-        self, response: Response, result: AsyncIterator[Any]
-    ) -> AsyncIterator[Any]:
-        async for obj in result:
-            for out in self._filter([obj]):
-                yield out
 
 
 def trap_reason(url: str, parent_url: str | None, chain: int, chain_limit: int) -> str | None:
@@ -232,7 +240,7 @@ class FrontierMiddleware:
                 yield out
 
 
-class RevisitMiddleware:
+class RevisitMiddleware(_OutputFilter):
     """Spider middleware: drops requests for pages that are not due; makes the rest conditional.
 
     It reads the revisit state of every stored page once, when the spider opens (a
@@ -296,15 +304,5 @@ class RevisitMiddleware:
 
     async def process_start(self, start: AsyncIterator[Any]) -> AsyncIterator[Any]:
         async for obj in start:
-            for out in self._filter([obj]):
-                yield out
-
-    def process_spider_output(self, response: Response, result: Iterable[Any]) -> Iterator[Any]:
-        yield from self._filter(result)
-
-    async def process_spider_output_async(
-        self, response: Response, result: AsyncIterator[Any]
-    ) -> AsyncIterator[Any]:
-        async for obj in result:
             for out in self._filter([obj]):
                 yield out
