@@ -41,13 +41,25 @@ def exit_with_parent(parent_pid: int, interval: float = 1.0) -> None:
     threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
+def start_worker(parent_pid: int, nice: int) -> None:
+    """Worker initializer: leave with the crawl process, and yield the CPU to it.
+
+    Workers fill every core; at a lower priority they leave the crawl process (fetching,
+    politeness timing, storage) responsive, which keeps the whole pipeline fed.
+    """
+    exit_with_parent(parent_pid)
+    if nice > 0:
+        os.nice(nice)
+
+
 class ExtractorPool:
     """Runs ``crawler.extraction.analyse_page`` in ``PROVENANCE_EXTRACT_WORKERS`` processes."""
 
-    def __init__(self, workers: int, min_words: int, timeout: float) -> None:
+    def __init__(self, workers: int, min_words: int, timeout: float, nice: int = 0) -> None:
         self.workers = workers
         self.min_words = min_words
         self.timeout = timeout
+        self.nice = nice
         self._pool: ProcessPoolExecutor | None = None
 
     @classmethod
@@ -57,6 +69,7 @@ class ExtractorPool:
             workers,
             crawler.settings.getint("PROVENANCE_MIN_WORDS", 50),
             crawler.settings.getfloat("PROVENANCE_EXTRACT_TIMEOUT", 120.0),
+            crawler.settings.getint("PROVENANCE_EXTRACT_NICE", 10),
         )
         crawler.signals.connect(ext.close, signal=signals.engine_stopped)
         return ext
@@ -69,8 +82,8 @@ class ExtractorPool:
             self._pool = ProcessPoolExecutor(
                 max_workers=self.workers,
                 mp_context=ctx,
-                initializer=exit_with_parent,
-                initargs=(os.getpid(),),
+                initializer=start_worker,
+                initargs=(os.getpid(), self.nice),
             )
         return self._pool
 

@@ -64,6 +64,7 @@ EXTENSIONS = {
 
 PROVENANCE_DB = None  # None: --db, then PROVENANCE_DB in the environment, then data/provenance.db
 PROVENANCE_EXTRACT_WORKERS = 0  # 0: one worker process per CPU core
+PROVENANCE_EXTRACT_NICE = 10  # workers' niceness: the crawl process keeps priority
 PROVENANCE_MIN_WORDS = 50  # main text shorter than this is not an article
 PROVENANCE_MAX_PAGES_PER_OUTLET = 2000
 PROVENANCE_TRAP_PATTERN_LIMIT = 60  # URLs of one shape (digits/query values aside) per host
