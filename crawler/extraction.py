@@ -170,17 +170,19 @@ def _absolute(base: str, href: str) -> str | None:
     if href.startswith("/") or _SCHEME.match(href):
         # Such a link resolves the same against the page's origin as against the page
         # itself, and an outlet's pages share most of their links: resolve it once.
-        base = home_url(base)
-    return _resolve(base, href)
+        return _resolve_from_origin(home_url(base), href)
+    return _resolve(base, href)  # relative to this page: not worth a cache entry
 
 
-@lru_cache(maxsize=131072)
 def _resolve(base: str, href: str) -> str | None:
     try:
         url = urljoin(base, href)
     except ValueError:
         return None
     return _crawlable(url)
+
+
+_resolve_from_origin = lru_cache(maxsize=131072)(_resolve)
 
 
 @lru_cache(maxsize=131072)  # navigation and sidebar links recur on every page of an outlet
