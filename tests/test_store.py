@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from crawler.db.models import Article, FetchStatus, Link, LinkKind, Outlet, Page
+from crawler.db.models import (
+    Article,
+    CrawlRun,
+    FetchStatus,
+    Link,
+    LinkKind,
+    Outlet,
+    Page,
+    PageVersion,
+)
 from crawler.db.store import store_page
 from crawler.items import ArticleData, FoundLink, PageItem
 
@@ -89,3 +98,57 @@ def test_two_urls_redirecting_to_one_article(engine: Engine) -> None:
     a = _store(engine, _item())
     b = _store(engine, _item(url="http://www.copy.test/a"))
     assert a == b and _counts(engine)[1:3] == (2, 1)
+
+
+def test_changed_body_keeps_the_earlier_one_as_it_was_fetched(engine: Engine) -> None:
+    later = datetime(2025, 3, 4, tzinfo=UTC)
+    with Session(engine) as s, s.begin():
+        runs = [CrawlRun(), CrawlRun()]
+        s.add_all(runs)
+        s.flush()
+        first_run, second_run = runs[0].id, runs[1].id
+    _store(engine, _item(warc_file="a.warc.gz", warc_offset=10), first_run)
+    edited = _item(text="The strike hit the base at noon.", raw=b"x\x9cnew", content_hash="def",
+                   fetched_at=later, warc_file="b.warc.gz", warc_offset=20)  # fmt: skip
+    _store(engine, edited, second_run)
+    _store(engine, edited, second_run)  # the same body again: no new version
+    with Session(engine) as s:
+        version = s.scalars(select(PageVersion)).one()
+        assert (version.fetched_at, version.crawl_run_id, version.content_hash) == (
+            T0, first_run, "abc")  # fmt: skip
+        assert (version.raw_html, version.warc_file, version.warc_offset) == (
+            b"x\x9c...", "a.warc.gz", 10)  # fmt: skip
+        page = s.scalars(select(Page)).one()
+        assert (page.content_hash, page.raw_html, page.crawl_run_id) == (
+            "def",
+            b"x\x9cnew",
+            second_run,
+        )
+        assert (page.fetched_at, page.unchanged_visits) == (later, 1)
+
+
+def test_not_modified_counts_an_unchanged_visit(engine: Engine) -> None:
+    article_id = _store(engine, _item())
+    later = datetime(2025, 3, 5, tzinfo=UTC)
+    same = PageItem(url="http://copy.test/a", outlet="copy.test", http_status=304,
+                    fetch_status=FetchStatus.NOT_MODIFIED, fetched_at=later)  # fmt: skip
+    assert article_id is not None and _store(engine, same) is None
+    with Session(engine) as s:
+        page = s.scalars(select(Page)).one()
+        assert (page.fetch_status, page.unchanged_visits, page.fetched_at) == ("ok", 1, later)
+        assert page.next_visit_at == later + timedelta(hours=40)  # twice the article interval
+        assert page.raw_html == b"x\x9c..." and _counts(engine) == (1, 1, 1, 2)
+
+
+def test_outlet_ids_are_remembered_once_read(engine: Engine) -> None:
+    known: dict[str, int] = {}
+    with Session(engine) as s, s.begin():
+        store_page(s, _item(), None, known)
+    assert known == {}  # created in that transaction: not remembered yet
+    with Session(engine) as s, s.begin():
+        store_page(s, _item(url="http://copy.test/b", final_url="http://copy.test/b"), None, known)
+        outlet = s.scalars(select(Outlet.id)).one()
+    assert known == {"copy.test": outlet}
+    with Session(engine) as s, s.begin():
+        store_page(s, _item(url="http://copy.test/c", final_url="http://copy.test/c"), None, known)
+    assert _counts(engine)[:3] == (1, 3, 3)

@@ -36,6 +36,7 @@ class StorePipeline:
         self.engine: Engine | None = None
         self.executor: ThreadPoolExecutor | None = None
         self.failed = False
+        self.outlets: dict[str, int] = {}  # outlet ids by domain, read once
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
@@ -58,7 +59,7 @@ class StorePipeline:
         for attempt in range(1, self.retries + 1):
             try:
                 with Session(self.engine) as session, session.begin():
-                    return store_page(session, item, run_id)
+                    return store_page(session, item, run_id, self.outlets)
             except OperationalError as exc:
                 if attempt == self.retries:
                     raise
