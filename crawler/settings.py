@@ -60,6 +60,10 @@ EXTENSIONS = {
     "crawler.runs.RunRecorder": 200,
     "crawler.warc.WarcArchive": 300,
     "crawler.progress.Progress": 500,
+    # Scrapy 2.19's remote control runs code sent to a local HTTP port; an unattended
+    # crawl of hostile sites keeps no such door open (nor a telnet console, below), and
+    # its web server no longer costs every run's start-up.
+    "scrapy.extensions.remote_control.RemoteControl": None,
 }
 
 PROVENANCE_DB = None  # None: --db, then PROVENANCE_DB in the environment, then data/provenance.db
@@ -80,5 +84,6 @@ PROVENANCE_WARC_GZIP_LEVEL = 1
 
 LOG_LEVEL = "INFO"
 TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 FEED_EXPORT_ENCODING = "utf-8"
