@@ -78,7 +78,8 @@ def outlet_id(session: Session, domain: str, known: dict[str, int] | None = None
         if known is not None:
             known[domain] = found
         return found
-    session.execute(_insert_ignore(session, Outlet).values(domain=domain))
+    dialect = session.get_bind().dialect.name
+    session.execute(_insert_ignore(dialect, OUTLETS).values(domain=domain))
     return session.scalars(_OUTLET_ID, {"domain": domain}).one()
 
 
@@ -201,14 +202,10 @@ def _record_frontier(conn: Connection, item: PageItem, run_id: int | None) -> No
         if url not in done
     ]  # fmt: skip
     if rows:
-        conn.execute(_insert_ignore_table(conn.dialect.name, FRONTIER), rows)
+        conn.execute(_insert_ignore(conn.dialect.name, FRONTIER), rows)
 
 
-def _insert_ignore(session: Session, model: type) -> Any:
-    return _insert_ignore_table(session.get_bind().dialect.name, model.__table__)  # type: ignore[attr-defined]
-
-
-def _insert_ignore_table(dialect: str, table: Any) -> Any:
+def _insert_ignore(dialect: str, table: Any) -> Any:
     if dialect == "postgresql":
         return postgresql.insert(table).on_conflict_do_nothing()
     if dialect == "sqlite":
