@@ -9,7 +9,16 @@ as a real crawl does), runs ``graph.match.rebuild`` and scores the database:
 * direct-source accuracy where it is determinable: credited and canonical copies;
 * outlet edges (copier outlet -> source outlet), as sets;
 * false links between different stories, and those caused by shared boilerplate;
-* one row per republication form (a)-(h) and for independent reports.
+* links and outlet edges between independent reports of the same event (they share
+  quotes and stock phrases, not copied text);
+* pages stored as articles that are not articles (listings, print and AMP versions);
+* dates: undated pages stored with a date, and root accuracy of undated copies;
+* one row per republication form (a)-(h) and for independent reports;
+* a reliability table: direction decisions bucketed by confidence, and how many in each
+  bucket are right (the decided source is the copy's source or an ancestor of it).
+
+The simulated web carries real same-event news from one half of the ECB+ topics
+(``--real test``, the default; ``--real tune`` is the half thresholds are tuned on).
 
 Floors live in ``tests/eval_floors.json``; a missed floor exits with status 1, like
 trafilatura's quality gate. ``--db`` scores an existing database instead of crawling.
@@ -64,7 +73,7 @@ def _snapshot(engine: Any, truth: dict[str, Any]) -> dict[str, Any]:
     """What the database says, with article ids mapped to truth URLs."""
     by_key = {url_key(u): u for u in truth["articles"]}
     with Session(engine) as s:
-        arts = s.execute(select(Article.id, Article.url, Article.text)).all()
+        arts = s.execute(select(Article.id, Article.url, Article.text, Article.published)).all()
         redirects = s.execute(select(Page.url, Page.final_url)).all()
         aliases: dict[str, set[str]] = defaultdict(set)
         for pu, fu in redirects:
@@ -72,21 +81,23 @@ def _snapshot(engine: Any, truth: dict[str, Any]) -> dict[str, Any]:
                 aliases[fu].add(pu)
         id_to_truth: dict[int, str] = {}
         texts: dict[int, str] = {}
-        for aid, url, text in arts:
+        for aid, url, text, _ in arts:
             texts[aid] = text
             for u in [url, *aliases[url]]:
                 if url_key(u) in by_key:
                     id_to_truth[aid] = by_key[url_key(u)]
                     break
         pairs = [
-            (p.a_id, p.b_id, p.source_id, p.copy_id, p.passages)
+            (p.a_id, p.b_id, p.source_id, p.copy_id, p.passages, p.confidence)
             for p in s.scalars(select(ReusePair))
         ]
         prov = {p.article_id: (p.sources, p.root_id) for p in s.scalars(select(ReuseProvenance))}
         _, edges = load_records(s)
-    url_to_id = {url: aid for aid, url, _ in arts}
+    url_to_id = {url: aid for aid, url, *_ in arts}
     return {
         "ids": id_to_truth,
+        "stored": {aid: url for aid, url, *_ in arts},
+        "dated": {aid for aid, _u, _t, published in arts if published is not None},
         "texts": texts,
         "pairs": pairs,
         "prov": prov,
@@ -94,6 +105,8 @@ def _snapshot(engine: Any, truth: dict[str, Any]) -> dict[str, Any]:
             (id_to_truth.get(url_to_id[e.copy_url]), id_to_truth.get(url_to_id[e.source_url]))
             for e in edges
         ],
+        "edge_confidence": [e.confidence for e in edges],
+        "edge_evidence": [e.evidence for e in edges],
     }
 
 
@@ -153,13 +166,43 @@ def score(engine: Any, truth: dict[str, Any]) -> dict[str, Any]:
     # false links, and those made of boilerplate
     boiler = [line for lines in truth["boilerplate"].values() for line in lines]
     false_links = bp_links = 0
-    for a, b, _s, _c, passages in snap["pairs"]:
+    for a, b, _s, _c, passages, _conf in snap["pairs"]:
         if a not in ids or b not in ids or art[ids[a]]["story"] == art[ids[b]]["story"]:
             continue
         false_links += 1
         shared = " ".join(snap["texts"][a][p[0] : p[1]] for p in passages)
         if any(line[:40] in shared for line in boiler):
             bp_links += 1
+
+    # independent reports of one event linked (pairs) and joined by outlet edges
+    def event(u: str) -> str:
+        return art[u].get("event") or art[u]["story"]
+
+    same_event_links = sum(
+        1
+        for a, b, *_ in snap["pairs"]
+        if a in ids and b in ids and art[ids[a]]["story"] != art[ids[b]]["story"]
+        and event(ids[a]) == event(ids[b])
+    )  # fmt: skip
+    same_event_edges = sum(
+        1 for c, s_ in snap["edges"]
+        if c and s_ and art[c]["story"] != art[s_]["story"] and event(c) == event(s_)
+    )  # fmt: skip
+
+    # pages stored as articles that are not articles (hostile pages are scored elsewhere)
+    not_articles = sorted(
+        url
+        for aid, url in snap["stored"].items()
+        if aid not in ids and not any(url.startswith(h) for h in _hostile_prefixes(truth))
+    )
+
+    # dates: an undated page must not get a date (a copyright year is not one)
+    undated = [u for u in crawled if art[u]["published"] is None]
+    undated_dated = sum(1 for u in undated if tid[u] in snap["dated"])
+    undated_copies = [u for u in undated if art[u]["source"] and art[u]["root"] in crawled]
+    undated_root_ok = sum(1 for u in undated_copies if root_of(u) == art[u]["root"])
+
+    reliability = _reliability(snap, ids, art)
 
     forms: dict[str, dict[str, Any]] = {}
     for form in [*"abcdefgh", "independent"]:
@@ -195,8 +238,62 @@ def score(engine: Any, truth: dict[str, Any]) -> dict[str, Any]:
         "outlet_edge_f1": of,
         "false_links": false_links,
         "boilerplate_links": bp_links,
+        "same_event_links": same_event_links,
+        "same_event_edges": same_event_edges,
+        "not_articles_stored": len(not_articles),
+        "not_article_examples": not_articles[:5],
+        "undated_with_date": undated_dated,
+        "undated_n": len(undated),
+        "undated_root_accuracy": undated_root_ok / len(undated_copies) if undated_copies else 1.0,
+        "undated_root_n": len(undated_copies),
+        "reliability": reliability,
+        "high_confidence_accuracy": _share_right(reliability, 0.9),
+        "calibration_gap": max(
+            (abs(r["right"] / r["n"] - r["mean"]) for r in reliability if r["n"] >= 10), default=0.0
+        ),  # fmt: skip
         "forms": forms,
     }
+
+
+BUCKETS = (0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.01)
+
+
+def _hostile_prefixes(truth: dict[str, Any]) -> list[str]:
+    hosts = {u.split("/")[2] for u in truth["hostile"]} if truth.get("hostile") else set()
+    return [f"http://{h}/" for h in hosts]
+
+
+def _ancestors(u: str, art: dict[str, Any]) -> set[str]:
+    out: set[str] = set()
+    while art[u]["source"] and art[u]["source"] not in out:
+        u = art[u]["source"]
+        out.add(u)
+    return out
+
+
+def _reliability(snap: dict[str, Any], ids: dict[int, str], art: dict[str, Any]) -> list[dict]:
+    """Copy decisions (the exported edges: copy -> direct source, with the confidence a
+    researcher sees) bucketed by confidence: how many are right in each bucket.
+
+    An edge is right when its copy really copies its source, directly or through
+    others; an edge between articles that are not copies is wrong.
+    """
+    rows = [{"lo": lo, "hi": hi, "n": 0, "right": 0, "sum": 0.0}
+            for lo, hi in zip(BUCKETS, BUCKETS[1:], strict=False)]  # fmt: skip
+    for (copy, source), conf in zip(snap["edges"], snap["edge_confidence"], strict=True):
+        if copy is None or source is None:
+            continue
+        row = next((r for r in rows if r["lo"] <= conf < r["hi"]), rows[0])
+        row["n"] += 1
+        row["sum"] += conf
+        row["right"] += source in _ancestors(copy, art)
+    return [{"lo": r["lo"], "hi": min(r["hi"], 1.0), "n": r["n"], "right": r["right"],
+             "mean": r["sum"] / r["n"] if r["n"] else 0.0} for r in rows]  # fmt: skip
+
+
+def _share_right(rows: list[dict], lo: float) -> float:
+    n = sum(r["n"] for r in rows if r["lo"] >= lo)
+    return sum(r["right"] for r in rows if r["lo"] >= lo) / n if n else 1.0
 
 
 def print_table(m: dict[str, Any]) -> None:
@@ -215,9 +312,20 @@ def print_table(m: dict[str, Any]) -> None:
         ),
         ("false links (other story)", f"{m['false_links']}"),
         ("  of them boilerplate", f"{m['boilerplate_links']}"),
-    ]
+        ("  same-event reports", f"{m['same_event_links']} pairs, {m['same_event_edges']} edges"),
+        ("not articles stored as such", f"{m['not_articles_stored']}"),
+        ("undated pages given a date", f"{m['undated_with_date']} of {m['undated_n']}"),
+        ("root accuracy, undated copies",
+         f"{m['undated_root_accuracy']:.3f}  (n={m['undated_root_n']})"),
+        ("decisions >= 0.9 right", f"{m['high_confidence_accuracy']:.3f}"),
+    ]  # fmt: skip
     for k, v in rows:
         print(f"{k:<28}{v}")
+    print(f"{'confidence':<14}{'n':>5}{'right':>7}{'share':>7}{'mean':>7}")
+    for r in m["reliability"]:
+        share = f"{r['right'] / r['n']:.3f}" if r["n"] else "-"
+        print(f"{r['lo']:.1f}-{r['hi']:.1f}{'':<7}{r['n']:>5}{r['right']:>7}{share:>7}"
+              f"{r['mean']:>7.3f}")  # fmt: skip
     print(f"{'form':<14}{'n':>4}{'found':>8}{'direct':>8}{'root':>8}")
     for form, r in m["forms"].items():
         if form == "independent":
@@ -241,11 +349,12 @@ def check_floors(m: dict[str, Any], floors: dict[str, float]) -> list[str]:
     return missed
 
 
-def crawl(db_url: str, seed: int, scale: int) -> dict[str, Any]:
+def crawl(db_url: str, seed: int, scale: int, real: str | None = "test") -> dict[str, Any]:
     """Crawl the simulated web into ``db_url``; return its truth."""
     from tests.harness import crawl_args, provenance, simulated_web, write_seeds
 
-    with simulated_web(seed=seed, scale=scale) as (web, server), tempfile.TemporaryDirectory() as d:
+    web_cm = simulated_web(seed=seed, scale=scale, real=real)
+    with web_cm as (web, server), tempfile.TemporaryDirectory() as d:
         seeds = write_seeds(web, Path(d) / "seeds.txt")
         t = time.perf_counter()
         r = provenance(crawl_args(db_url, seeds), proxy_url=server.url, timeout=1800)
@@ -262,11 +371,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--scale", type=int, default=1)
     ap.add_argument(
+        "--real", default="test", choices=["test", "tune", "none"],
+        help="which half of the real same-event news the web carries (tune on 'tune')",
+    )  # fmt: skip
+    ap.add_argument(
         "--no-rebuild", action="store_true", help="score the online results as they are"
     )
     ap.add_argument("--json", help="also write the metrics here")
     ap.add_argument("--keep", help="crawl into this SQLite file and keep it (for --db later)")
     args = ap.parse_args(argv)
+    real = None if args.real == "none" else args.real
     with tempfile.TemporaryDirectory() as tmp:
         if args.db:
             from tests.simweb import generate
@@ -276,12 +390,12 @@ def main(argv: list[str] | None = None) -> int:
             truth = (
                 json.loads(saved.read_text())
                 if saved.exists()
-                else generate(seed=args.seed, scale=args.scale).truth
+                else generate(seed=args.seed, scale=args.scale, real=real).truth
             )
         else:
             db_path = Path(args.keep or Path(tmp) / "eval.db").resolve()
             db_url = f"sqlite:///{db_path}"
-            truth = crawl(db_url, args.seed, args.scale)
+            truth = crawl(db_url, args.seed, args.scale, real)
             if args.keep:  # the simulated web may change with the code: keep its truth
                 Path(f"{db_path}.truth.json").write_text(json.dumps(truth))
         engine = make_engine(db_url)

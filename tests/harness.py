@@ -29,9 +29,11 @@ LOOPBACK_SETTINGS = (
 
 
 @contextmanager
-def simulated_web(seed: int = 7, scale: int = 1, epoch: int = 0) -> Iterator[tuple[SimWeb, Any]]:
+def simulated_web(
+    seed: int = 7, scale: int = 1, epoch: int = 0, real: str | None = "test"
+) -> Iterator[tuple[SimWeb, Any]]:
     """Generate the simulated web and serve it on a free loopback port."""
-    web = generate(seed=seed, scale=scale, epoch=epoch)
+    web = generate(seed=seed, scale=scale, epoch=epoch, real=real)
     server = serve(web)
     try:
         yield web, server

@@ -10,9 +10,13 @@ import random
 from datetime import datetime, timedelta, timezone
 
 from .model import Art, Credit, Outlet
+from .real import RealDoc
 from .text import Event, Writer, edit_words, make_event, slugify
 
 FORMS = "abcdefgh"
+REAL_PER_EVENT = 8  # independent real reports of one event on the web, at most
+REAL_COPIED = 0.45  # share of real reports that are republished
+EN_MONTHS = "January February March April May June July August September October November December"
 CREDIT_EN = [
     "This post first appeared on {a}",
     "Source: {a}",
@@ -43,6 +47,7 @@ class Planner:
         self.n_event = 0
         self.indep_groups: list[list[Art]] = []
         self.recent: dict[str, list[Art]] = {o.domain: [] for o in outlets}
+        self.n_real_copies = 0
 
     # -- helpers ------------------------------------------------------------------------
     def _tz(self, o: Outlet) -> timezone:
@@ -161,7 +166,9 @@ class Planner:
         w = Writer(random.Random(rng.random()), ev, self.grams)
         title = w.title()
         dek = w.sentence()
-        paras = w.body(430, 980)
+        lt = t.astimezone(self._tz(outlet))
+        when = f"{EN_MONTHS.split()[lt.month - 1]} {lt.day}" if ev.lang == "en" else ""
+        paras = w.body(430, 980, when=when)
         story = self._story_id()
         art = self._new(
             rng,
@@ -316,6 +323,41 @@ class Planner:
             group.append(self.original(rng, ti, epoch, "independent", outlet=o, ev=ev))
         self.indep_groups.append(group)
 
+    def real_event(
+        self, rng: random.Random, docs: list[RealDoc], t: datetime, epoch: int, now: datetime
+    ) -> None:
+        """Real reports of one event (ECB+), each on its own outlet and its own story;
+        some of them are republished in the forms a-h like generated originals."""
+        ev = self._event(rng, "en")  # invented place and tags; the text is the real one
+        ev.key = f"ecb:{docs[0].event}"
+        pool = [o for o in self.outlets if "en" in o.langs]
+        outs = rng.sample(pool, min(len(pool), len(docs)))
+        group = []
+        for doc, o in zip(docs[:REAL_PER_EVENT], outs, strict=False):
+            ti = t + timedelta(minutes=rng.randint(0, 36 * 60))
+            if ti > now - timedelta(hours=1):
+                ti = now - timedelta(hours=rng.randint(1, 48))
+            first = doc.paragraphs[0].split()
+            dek = " ".join(first[:18]) + ("…" if len(first) > 18 else "")
+            art = self._new(rng, o, ev, self._story_id(), "independent", ti,
+                            list(doc.paragraphs), doc.title, dek, epoch,
+                            self._author(rng, o))  # fmt: skip
+            self._add(rng, art)
+            group.append(art)
+        self.indep_groups.append(group)
+        for art in group:
+            if rng.random() >= REAL_COPIED:
+                continue
+            self.n_real_copies += 1
+            form = FORMS[self.n_real_copies % len(FORMS)]
+            taken = {art.outlet.domain}
+            if form == "f":
+                b = self.copy(rng, art, "f", epoch, now, taken, credited=False)
+                if b is not None:
+                    self.copy(rng, b, "f", epoch, now, taken, credited=True)
+            else:
+                self.copy(rng, art, form, epoch, now, taken)
+
     def edit(self, rng: random.Random, art: Art, epoch: int) -> None:
         """Rewrite one paragraph of ``art`` (same URL, new bytes)."""
         w = Writer(random.Random(rng.random()), art.event, self.grams)
@@ -328,9 +370,16 @@ class Planner:
 
     # -- nights -------------------------------------------------------------------------
     def night(
-        self, rng: random.Random, epoch: int, scale: int, start: datetime, end: datetime
+        self,
+        rng: random.Random,
+        epoch: int,
+        scale: int,
+        start: datetime,
+        end: datetime,
+        real: dict[str, list[RealDoc]] | None = None,
     ) -> None:
-        """Publish one batch: the initial archive (epoch 0) or one night's news."""
+        """Publish one batch: the initial archive (epoch 0, with the ``real`` events) or
+        one night's news."""
         span = (end - start).total_seconds()
 
         def when() -> datetime:
@@ -352,6 +401,10 @@ class Planner:
             self.original(
                 rng, when(), epoch, "unique", lang=lang, listed=i % 25 != 3, dated=i % 20 != 11
             )
+        if epoch == 0 and real:
+            rrng = random.Random(f"real:{self.seed}")
+            for docs in real.values():
+                self.real_event(rrng, docs, start + timedelta(days=rrng.randrange(110)), 0, end)
         if epoch == 0:
             for o in self.outlets:
                 if o.disallow:

@@ -3,7 +3,15 @@
 A small template grammar over a large vocabulary. Most slots are filled with
 event-specific entities or numbers, so two articles about different events almost never
 share a run of eight words; articles about the same event avoid it with a shared n-gram
-registry (see ``Writer.avoid``).
+registry (see ``Writer.avoid``) in their own prose.
+
+Real reporting is not like that, and neither is this: every report of an event quotes
+some of the event's official statements word for word (15-80 words, in the quotation
+marks of its outlet's language and house style, sometimes with a quote inside the
+quote), half of them repeat the event's background sentences, wire-style reports open
+with an agency dateline, and stock sentences ("did not immediately respond to a request
+for comment") recur across unrelated stories. Those shared words are what the copy
+detector must not take for copying.
 """
 
 from __future__ import annotations
@@ -255,6 +263,49 @@ VERB_BASE = W(
 QUOTE_WHO = ["We", "This office", "The ministry", "Our team", "My department", "The cabinet"]
 QUOTE_ADV = ["not", "never", "soon", "gladly", "only", "certainly", "not even", "swiftly"]
 ORD = ["first", "second", "third", "fourth", "fifth"]
+AGENCIES = ["Continental Press", "Wirepress", "Associated Newswire", "Euro Wire Service"]
+# Sentences that newsrooms everywhere write about unrelated stories.
+STOCK_EN = [
+    "The ministry did not immediately respond to a request for comment.",
+    "It was not immediately clear how many people were affected.",
+    "Further details were not immediately available.",
+    "The investigation is ongoing, officials said.",
+    "Officials said more information would be released in the coming days.",
+    "A spokesperson declined to comment on the matter when contacted by reporters.",
+    "The company did not respond to several requests for comment on Tuesday.",
+    "Police have appealed for witnesses to come forward.",
+    "This is a developing story and will be updated as more information becomes available.",
+    "Reporters were not allowed to enter the area on Wednesday.",
+    "None of the claims could be independently verified.",
+    "The figures could not be independently confirmed.",
+    "Local media reported that the talks would resume later in the week.",
+    "Analysts say the decision could have far-reaching consequences for the region.",
+]
+STOCK_DE = [
+    "Eine Stellungnahme des Ministeriums lag zunächst nicht vor.",
+    "Die Ermittlungen dauern an, teilte die Polizei mit.",
+    "Weitere Einzelheiten waren zunächst nicht bekannt.",
+]
+STOCK_RU = [
+    "В ведомстве пока не прокомментировали ситуацию.",
+    "Подробности уточняются.",
+]
+# (open, close, inner open, inner close) quotation marks by language and house style.
+QUOTE_MARKS = {
+    "en": [("“", "”", "‘", "’"), ('"', '"', "'", "'"), ("‘", "’", "“", "”")],
+    "de": [("„", "“", "‚", "‘"), ("»", "«", "›", "‹")],
+    "ru": [("«", "»", "„", "“")],
+}
+ATTRIBUTION_EN = [
+    "{o}{q},{c} {role} {name} said.",
+    "{o}{q},{c} said {name}, the {role}.",
+    "{name} told reporters: {o}{q}.{c}",
+    "{o}{q},{c} {name} told {aud}.",
+    "According to {name}, {o}{q}.{c}",
+    "{name}, the {role}, said in a statement: {o}{q}.{c}",
+]
+ATTRIBUTION_DE = ["{o}{q}{c}, sagte {name}.", "{name} erklärte: {o}{q}.{c}"]
+ATTRIBUTION_RU = ["{o}{q}{c}, — заявил {name}.", "Как сообщил {name}, {o}{q}{c}."]
 
 DE_FIRST = W(
     "Jürgen Katrin Lukas Sabine Matthias Ulrike Florian Heike Tobias Anja Stefan Britta Jonas "
@@ -389,6 +440,9 @@ class Event:
     orgs: list[str]
     numbers: list[str]
     quote: str
+    statements: list[tuple[str, str, str]] = field(default_factory=list)  # (role, name, words)
+    background: list[str] = field(default_factory=list)  # facts every outlet may repeat
+    agency: str = ""  # the wire agency whose dateline some reports carry
     extra: dict[str, str] = field(default_factory=dict)
 
 
@@ -427,7 +481,7 @@ def make_event(
             break
     if avoid is not None:
         avoid |= g
-    return Event(
+    ev = Event(
         key=key,
         lang=lang,
         topic_n=tn,
@@ -441,7 +495,21 @@ def make_event(
         orgs=orgs,
         numbers=numbers,
         quote=quote,
+        agency=rng.choice(AGENCIES),
     )
+    # Statements and background are written with the event's own vocabulary, then
+    # registered so that no other article's own prose repeats them by chance.
+    w = Writer(random.Random(rng.random()), ev, avoid)
+    speakers = people + experts
+    for _ in range(rng.randint(3, 5)):
+        role, name = rng.choice(speakers)
+        words = ""
+        while len(words.split()) < rng.randint(15, 60):
+            words = (words + " " + w.sentence()).strip()
+        ev.statements.append((role, name, words.rstrip(".")))
+    ev.background = [w.sentence() for _ in range(2)]
+    w.commit()
+    return ev
 
 
 def _quote(rng: random.Random, lang: str, tn: str, role: str, name: str) -> str:
@@ -721,8 +789,9 @@ class Writer:
                 break
         return " ".join(out)
 
-    def body(self, min_words: int, max_words: int, quote: bool = True) -> list[str]:
-        """Main-text paragraphs totalling between ``min_words`` and ``max_words`` words."""
+    def body(self, min_words: int, max_words: int, quote: bool = True, when: str = "") -> list[str]:
+        """Main-text paragraphs totalling between ``min_words`` and ``max_words`` words,
+        with what reports of the same event share (``report``) unless ``quote`` is off."""
         target = self.rng.randint(min_words, max_words)
         paras: list[str] = []
         count = 0
@@ -731,17 +800,57 @@ class Writer:
             if p:
                 paras.append(p)
                 count += len(p.split())
-        if quote and len(paras) > 2:
-            spots = list(range(1, len(paras)))
-            self.rng.shuffle(spots)
-            for i in spots:  # a paragraph whose end does not clash next to the quote
-                after = words_of(paras[i + 1])[:7] if i + 1 < len(paras) else []
-                g = _grams(words_of(paras[i])[-7:] + words_of(self.ev.quote) + after)
-                if self.avoid is None or self.avoid.isdisjoint(g):
-                    break
-            paras[i] = paras[i] + " " + self.ev.quote
-            self.local |= g
+        if quote:
+            paras = self.report(paras, when)
         self.commit()
+        return paras
+
+    def quotation(self, statement: tuple[str, str, str], nested: bool = False) -> str:
+        """One of the event's statements, quoted word for word and attributed."""
+        role, name, words = statement
+        lang = self.ev.lang
+        o, c, io, ic = self.rng.choice(QUOTE_MARKS.get(lang, QUOTE_MARKS["en"]))
+        if nested and lang == "en":  # a quote inside the quote: the so-called 'plan'
+            w = words.split()
+            k = self.rng.randrange(1, max(2, len(w) - 3))
+            words = " ".join([*w[:k], io + " ".join(w[k : k + 3]) + ic, *w[k + 3 :]])
+        tpl = {"de": ATTRIBUTION_DE, "ru": ATTRIBUTION_RU}.get(lang, ATTRIBUTION_EN)
+        aud = self.rng.choice(AUD)
+        return self.rng.choice(tpl).format(o=o, c=c, q=words, role=role, name=name, aud=aud)
+
+    def stock(self) -> str:
+        """A stock sentence that unrelated stories carry too."""
+        pool = {"de": STOCK_DE, "ru": STOCK_RU}.get(self.ev.lang, STOCK_EN)
+        return self.rng.choice(pool)
+
+    def dateline(self, when: str) -> str:
+        """An agency dateline: 'VARNSK, March 3 (Wirepress) -'."""
+        return f"{self.ev.place.upper()}, {when} ({self.ev.agency}) —"
+
+    def report(self, paras: list[str], when: str = "") -> list[str]:
+        """Add what same-event reports share to this report's own paragraphs: two to four
+        quoted statements, the background facts (each half the time), a stock sentence
+        and, one time in three, an agency dateline."""
+        r, ev = self.rng, self.ev
+        paras = list(paras)
+        if ev.statements:
+            k = min(len(ev.statements), r.randint(2, 4))
+            for st in r.sample(ev.statements, k):
+                i = r.randrange(len(paras))
+                line = self.quotation(st, nested=r.random() < 0.2)
+                if r.random() < 0.6:
+                    paras[i] = paras[i] + " " + line
+                else:  # a quote as a paragraph of its own
+                    paras.insert(i + 1, line)
+        for fact in ev.background:
+            if r.random() < 0.5:
+                i = r.randrange(len(paras))
+                paras[i] = paras[i] + " " + fact
+        if r.random() < 0.7:
+            i = r.randrange(len(paras))
+            paras[i] = paras[i] + " " + self.stock()
+        if when and r.random() < 0.35:
+            paras[0] = self.dateline(when) + " " + paras[0]
         return paras
 
     def title(self) -> str:

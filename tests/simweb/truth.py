@@ -92,6 +92,7 @@ def build_truth(web: SimWeb) -> dict[str, Any]:
         articles[a.url] = {
             "outlet": a.outlet.domain,
             "story": a.story,
+            "event": a.event.key,
             "title": a.title,
             "author": a.author,
             "published": _iso(a),

@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from . import hostile, render
+from . import real as real_data
 from .model import Art, Outlet, Response
 from .outlets import make_outlets
 from .stories import Planner
@@ -74,8 +75,10 @@ class _Responses(Mapping[str, Response]):
 class SimWeb:
     """The web as it stands after ``epoch`` nights."""
 
-    def __init__(self, seed: int = 7, scale: int = 1, epoch: int = 0) -> None:
-        self.seed, self.scale, self.epoch = seed, scale, epoch
+    def __init__(
+        self, seed: int = 7, scale: int = 1, epoch: int = 0, real: str | None = "test"
+    ) -> None:
+        self.seed, self.scale, self.epoch, self.real = seed, scale, epoch, real
         self.now = T0 + timedelta(days=epoch)
         self.outlets: list[Outlet] = make_outlets(seed, scale)
         self.by_domain = {o.domain: o for o in self.outlets}
@@ -86,7 +89,8 @@ class SimWeb:
         }
         planner = Planner(seed, self.outlets, T0)
         start = T0 - timedelta(days=ARCHIVE_DAYS)
-        planner.night(random.Random(f"night:{seed}:{scale}:0"), 0, scale, start, T0)
+        real_events = real_data.events(real) if real else {}
+        planner.night(random.Random(f"night:{seed}:{scale}:0"), 0, scale, start, T0, real_events)
         for k in range(1, epoch + 1):
             rng = random.Random(f"night:{seed}:{scale}:{k}")
             planner.night(rng, k, scale, self.epoch_time(k - 1), self.epoch_time(k))
@@ -218,6 +222,7 @@ class SimWeb:
 INVALID_SEEDS = ["htp:/broken-url", "not a url at all", "ftp://files.dailyherald.test/x", "http://"]
 
 
-def generate(seed: int = 7, scale: int = 1, epoch: int = 0) -> SimWeb:
-    """The deterministic simulated web: same arguments, same bytes."""
-    return SimWeb(seed, scale, epoch)
+def generate(seed: int = 7, scale: int = 1, epoch: int = 0, real: str | None = "test") -> SimWeb:
+    """The deterministic simulated web: same arguments, same bytes. ``real`` picks the part
+    of the real same-event news (``tests.simweb.real``) it carries, None for none."""
+    return SimWeb(seed, scale, epoch, real)
