@@ -6,6 +6,14 @@ first, no token used twice on either side, as greedy string tiling does), then r
 that are close in both texts are merged into passages, so a changed word or sentence
 does not split the evidence. Boilerplate tokens (see ``graph.boilerplate``) never
 count as shared text.
+
+Independent reports of one event share officials' quotes and stock phrases ("did not
+immediately respond to a request for comment") without copying each other. So the
+decision (``classify``) counts only *strong* shared words: not inside quotation marks
+(``graph.quotes``), and not in a short run made of stock phrases, fingerprints that
+many outlets carry (a document-frequency cut, as passim's). A pair is reuse when enough
+strong words are shared and one text is mostly made of the other's strong text; the
+quoted and stock words are kept as evidence.
 """
 
 from __future__ import annotations
@@ -14,9 +22,21 @@ from dataclasses import dataclass
 
 from graph.shingles import SHINGLE, WINDOW
 
-__all__ = ["MIN_WORDS", "Alignment", "align", "classify"]
+__all__ = [
+    "MIN_CONTAINED",
+    "MIN_WORDS",
+    "STOCK_RUN",
+    "Alignment",
+    "align",
+    "classify",
+    "fingerprint_marks",
+]
 
-MIN_WORDS = 40  # shared words for reuse: ~2 short paragraphs; a shared quote is shorter
+MIN_WORDS = 40  # shared strong words for reuse: ~2 short paragraphs
+# One text is at least this much inside the other (strong words): an excerpt, a copy,
+# a copy with an intro. Reports that share quotes and a few wire phrases stay under it.
+MIN_CONTAINED = 0.6
+STOCK_RUN = 30  # a shared run shorter than this, mostly stock fingerprints, is a stock phrase
 FULL_CONTAINMENT = 0.5  # both texts at least this much shared: the same article ("full")
 MERGE_GAP = 20  # words between runs that still belong to one passage
 # Shorter shared runs are stock phrases ("said on Tuesday that the"), not evidence of
@@ -37,6 +57,12 @@ class Alignment:
     matched_b: int
     words_a: int  # non-boilerplate tokens of a
     words_b: int
+    strong_a: int = 0  # shared tokens of a outside quotations and stock phrases
+    strong_b: int = 0
+    strong_words_a: int = 0  # tokens of a outside boilerplate and quotations
+    strong_words_b: int = 0
+    quoted: int = 0  # shared words inside quotation marks (fewer of the two sides)
+    stock: int = 0  # shared words in runs of stock phrases (fewer of the two sides)
 
     @property
     def containment_a(self) -> float:
@@ -50,6 +76,17 @@ class Alignment:
     @property
     def matched_words(self) -> int:
         return min(self.matched_a, self.matched_b)
+
+    @property
+    def strong_words(self) -> int:
+        return min(self.strong_a, self.strong_b)
+
+    @property
+    def strong_containment(self) -> float:
+        """Share of the more contained text's strong words found in the other."""
+        ca = self.strong_a / self.strong_words_a if self.strong_words_a else 0.0
+        cb = self.strong_b / self.strong_words_b if self.strong_words_b else 0.0
+        return max(ca, cb)
 
     @property
     def similarity(self) -> float:
@@ -91,6 +128,40 @@ def _unmasked(mask: bytearray | None, start: int, end: int) -> int:
     return (end - start) - sum(mask[start:end])
 
 
+def fingerprint_marks(
+    n_tokens: int, fps: list[tuple[int, int]], stock: set[int] | frozenset[int]
+) -> bytearray:
+    """Per token position: 1 where a stock fingerprint starts, 2 where another one does,
+    0 where none does (winnowing keeps one shingle in a few).
+
+    >>> list(fingerprint_marks(5, [(0, 7), (3, 9)], {9}))
+    [2, 0, 0, 1, 0]
+    """
+    out = bytearray(n_tokens)
+    for pos, h in fps:
+        if pos < n_tokens:
+            out[pos] = 1 if h in stock else 2
+    return out
+
+
+def _stock_run(marks: bytearray | None, start: int, end: int, shingle: int) -> bool:
+    """A run whose fingerprints (shingles wholly inside it) are all stock fingerprints."""
+    if marks is None:
+        return False
+    seen = set(marks[start : max(start, end - shingle + 1)])
+    seen.discard(0)
+    return seen == {1}
+
+
+def _both(bp: bytearray | None, other: bytearray | None, start: int, end: int) -> int:
+    """Tokens in [start, end) set in ``other`` and not in ``bp``."""
+    if other is None:
+        return 0
+    if bp is None:
+        return sum(other[start:end])
+    return sum(1 for i in range(start, end) if other[i] and not bp[i])
+
+
 def align(
     ha: list[int],
     hb: list[int],
@@ -100,10 +171,15 @@ def align(
     mask_b: bytearray | None = None,
     shingle: int = SHINGLE,
     min_run: int = MIN_RUN,
+    quote_a: bytearray | None = None,
+    quote_b: bytearray | None = None,
+    stock_a: bytearray | None = None,
+    stock_b: bytearray | None = None,
 ) -> Alignment:
-    """Align two token sequences given their shingle hashes and boilerplate masks.
+    """Align two token sequences given their shingle hashes and token masks.
 
-    ``n_a``/``n_b`` are the token counts; masks hold 1 for boilerplate tokens.
+    ``n_a``/``n_b`` are the token counts; ``mask_*`` hold 1 for boilerplate tokens,
+    ``quote_*`` for tokens inside quotations; ``stock_*`` are ``fingerprint_marks``.
     """
     runs = sorted(_runs(ha, hb), key=lambda r: (-r[2], r[0], r[1]))
     used_a: list[tuple[int, int]] = []
@@ -133,18 +209,39 @@ def align(
         passages.append([a0, a1, b0, b1])
     words_a = _unmasked(mask_a, 0, n_a)
     words_b = _unmasked(mask_b, 0, n_b)
+    strong_a = strong_b = quoted_a = quoted_b = stock_a_n = stock_b_n = 0
+    for a0, a1, b0, b1, ua, ub in kept:
+        qa, qb = _both(mask_a, quote_a, a0, a1), _both(mask_b, quote_b, b0, b1)
+        quoted_a, quoted_b = quoted_a + qa, quoted_b + qb
+        if a1 - a0 < STOCK_RUN and (
+            _stock_run(stock_a, a0, a1, shingle) or _stock_run(stock_b, b0, b1, shingle)
+        ):
+            stock_a_n, stock_b_n = stock_a_n + ua - qa, stock_b_n + ub - qb
+        else:
+            strong_a, strong_b = strong_a + ua - qa, strong_b + ub - qb
     return Alignment(
         passages=[(p[0], p[1], p[2], p[3]) for p in passages],
         matched_a=sum(k[4] for k in kept),
         matched_b=sum(k[5] for k in kept),
         words_a=words_a,
         words_b=words_b,
+        strong_a=strong_a,
+        strong_b=strong_b,
+        strong_words_a=words_a - _both(mask_a, quote_a, 0, n_a),
+        strong_words_b=words_b - _both(mask_b, quote_b, 0, n_b),
+        quoted=min(quoted_a, quoted_b),
+        stock=min(stock_a_n, stock_b_n),
     )
 
 
-def classify(al: Alignment, min_words: int = MIN_WORDS) -> str | None:
-    """ "full" (same article), "partial" (an excerpt) or None (no reuse)."""
-    if al.matched_words < min_words:
+def classify(
+    al: Alignment, min_words: int = MIN_WORDS, min_contained: float = MIN_CONTAINED
+) -> str | None:
+    """ "full" (same article), "partial" (an excerpt) or None (no reuse).
+
+    Decided on strong words only: shared quotations and stock phrases are not copying.
+    """
+    if al.strong_words < min_words or al.strong_containment < min_contained:
         return None
     if min(al.containment_a, al.containment_b) >= FULL_CONTAINMENT:
         return "full"

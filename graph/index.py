@@ -30,6 +30,7 @@ from graph.boilerplate import MIN_ARTICLES
 __all__ = [
     "MAX_DF",
     "MIN_SHARED",
+    "STOCK_OUTLETS",
     "HashStats",
     "add_document",
     "candidates",
@@ -41,6 +42,10 @@ __all__ = [
 ]
 
 MIN_SHARED = 2  # shared fingerprints that make another article a candidate
+# Fingerprints carried by articles of this many outlets are stock phrases when they
+# stand in a short shared run (see ``graph.align.STOCK_RUN``): a long run of them is a
+# widely syndicated story, not a stock phrase.
+STOCK_OUTLETS = 5
 MAX_DF = 2000  # fingerprints in more articles than this are stop-fingerprints
 CHUNK = 500  # bound parameters per IN (...) query
 
@@ -92,6 +97,10 @@ class HashStats:
         return h in self.marked or any(
             n >= MIN_ARTICLES and o != except_outlet for o, n in self.per_outlet.get(h, {}).items()
         )
+
+    def stock(self) -> set[int]:
+        """Fingerprints that articles of ``STOCK_OUTLETS`` or more outlets carry."""
+        return {h for h, outlets in self.per_outlet.items() if len(outlets) >= STOCK_OUTLETS}
 
     def boilerplate(self) -> set[int]:
         return self.marked | {
@@ -148,13 +157,15 @@ def add_document(
     before: HashStats | None = None,
     matched: bool = False,
 ) -> set[int]:
-    """Index an article's fingerprints; return those that just became boilerplate
-    (only with ``track``: a rebuild marks them all afterwards, see :func:`mark_all`).
+    """Index an article's fingerprints; return those that just became boilerplate or
+    stock phrases, whose carriers must be matched again (only with ``track``: a
+    rebuild marks them all afterwards, see :func:`mark_all`).
 
     ``before`` are the counts of ``hashes`` if the caller has them already.
     """
     unique = sorted(set(hashes))
     crossed: set[int] = set()
+    stock: set[int] = set()
     if track:
         before = before if before is not None else hash_stats(session, unique)
         crossed = {
@@ -162,6 +173,12 @@ def add_document(
             for h in unique
             if before.count(h, outlet_id) + 1 == MIN_ARTICLES
             and not before.is_boilerplate(h, outlet_id)
+        }
+        stock = {
+            h
+            for h in unique
+            if len(before.per_outlet.get(h, ())) == STOCK_OUTLETS - 1
+            and outlet_id not in before.per_outlet[h]
         }
     ins = _insert(session)
     conn = session.connection()
@@ -185,7 +202,7 @@ def add_document(
         [{"article_id": article_id, "outlet_id": outlet_id, "text_hash": text_hash,
           "fingerprints": pack(unique), "indexed_at": now, "matched_at": now if matched else None}],
     )  # fmt: skip
-    return crossed
+    return crossed | stock  # stock phrases are not marked: they are judged per shared run
 
 
 def remove_document(session: Session, doc: Any) -> set[int]:

@@ -26,7 +26,7 @@ from crawler.db.reuse_models import (
     ReuseProvenance,
 )
 from graph import index
-from graph.align import Alignment, align, classify
+from graph.align import Alignment, align, classify, fingerprint_marks
 from graph.boilerplate import mask
 from graph.direction import (
     WEIGHTS,
@@ -37,6 +37,7 @@ from graph.direction import (
     url_key,
 )
 from graph.provenance import PairView, chains, credit_level
+from graph.quotes import quote_mask
 from graph.shingles import Tokens, fingerprints
 
 __all__ = ["MatchResult", "PairDecision", "match_article", "match_pending", "rebuild"]
@@ -76,6 +77,7 @@ class _Doc:
     tokens: Tokens
     hashes: list[int]
     fps: list[tuple[int, int]]
+    quotes: bytearray  # 1 for tokens inside quotation marks
 
 
 def _ids(name: str = "ids"):  # noqa: ANN202
@@ -94,7 +96,7 @@ def _load_docs(session: Session, ids: Iterable[int]) -> dict[int, _Doc]:
         chunk = {"ids": ids[i : i + index.CHUNK]}
         for aid, oid, th, text in session.connection().execute(_TEXTS, chunk):
             tokens, hashes, fps = fingerprints(text or "")
-            out[aid] = _Doc(aid, oid, th, text or "", tokens, hashes, fps)
+            out[aid] = _Doc(aid, oid, th, text or "", tokens, hashes, fps, quote_mask(tokens))
     return out
 
 
@@ -122,6 +124,8 @@ def _pair_values(a: _Doc, b: _Doc, al: Alignment, kind: str) -> dict:
         "containment_b": round(al.containment_b, 4),
         "similarity": round(al.similarity, 4),
         "matched_words": al.matched_words,
+        "quoted_words": al.quoted,
+        "stock_words": al.stock,
         "kind": kind,
         "passages": [
             [*ta.span(a0, a1 - 1), *tb.span(b0, b1 - 1)] for a0, a1, b0, b1 in al.passages
@@ -151,14 +155,19 @@ def _verify(
     if cands:
         docs.update(_load_docs(session, cands))
         others = {h for d in docs.values() if d.id != x_id for _, h in d.fps}.difference(own)
-        bp = stats.boilerplate() | index.hash_stats(session, others).boilerplate()
+        other_stats = index.hash_stats(session, others)
+        bp = stats.boilerplate() | other_stats.boilerplate()
+        stock = stats.stock() | other_stats.stock()
         masks = {d.id: mask(len(d.tokens), d.fps, bp) for d in docs.values()}
+        stocks = {d.id: fingerprint_marks(len(d.tokens), d.fps, stock) for d in docs.values()}
     found: dict[tuple[int, int], dict] = {}
     for c in sorted(cands):
         if c not in docs:
             continue
         a, b = (x, docs[c]) if x_id < c else (docs[c], x)
-        al = align(a.hashes, b.hashes, len(a.tokens), len(b.tokens), masks[a.id], masks[b.id])
+        al = align(a.hashes, b.hashes, len(a.tokens), len(b.tokens), masks[a.id], masks[b.id],
+                   quote_a=a.quotes, quote_b=b.quotes, stock_a=stocks[a.id],
+                   stock_b=stocks[b.id])  # fmt: skip
         kind = classify(al)
         if kind is not None:
             found[(a.id, b.id)] = _pair_values(a, b, al, kind)
@@ -167,7 +176,8 @@ def _verify(
         (r.a_id, r.b_id): r
         for r in session.execute(
             select(t.c.id, t.c.a_id, t.c.b_id, t.c.containment_a, t.c.containment_b,
-                   t.c.similarity, t.c.matched_words, t.c.kind, t.c.passages)
+                   t.c.similarity, t.c.matched_words, t.c.quoted_words, t.c.stock_words,
+                   t.c.kind, t.c.passages)
             .where(or_(t.c.a_id == x_id, t.c.b_id == x_id))
         )
     }  # fmt: skip

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from graph.align import MIN_WORDS, align, classify
+from graph.align import MIN_CONTAINED, MIN_WORDS, align, classify, fingerprint_marks
 from graph.boilerplate import mask
+from graph.quotes import quote_mask
 from graph.shingles import fingerprints, shingle_hashes
 from tests.test_match_helpers import words
 
@@ -35,13 +36,7 @@ def _edit(seq: list[str], every: int) -> list[str]:
         ("paragraph added", BODY + words("tail", 60), "full", 0.80, 0.99),
         ("a few words changed", _edit(BODY, 50), "full", 0.80, 0.80),
         ("excerpt", BODY[100:170], "partial", 0.99, 0.15),
-        (
-            "excerpt inside other text",
-            OTHER[:200] + BODY[100:170] + OTHER[200:],
-            "partial",
-            0.1,
-            0.15,
-        ),
+        ("excerpt with a short intro", words("intro", 30) + BODY[100:170], "partial", 0.65, 0.15),
     ],
 )
 def test_reuse_forms(
@@ -67,8 +62,65 @@ def test_not_reuse(name: str, b: list) -> None:
     assert classify(al) is None
 
 
+def test_seventy_words_inside_a_long_text_of_its_own_are_not_called_a_copy() -> None:
+    """Wire rewrites of one event share passages like this one (ECB+: 70-150 words
+    in 300-word reports); below MIN_CONTAINED neither text is mostly the other's."""
+    al = _al(BODY, OTHER[:200] + BODY[100:170] + OTHER[200:])
+    assert al.matched_words >= MIN_WORDS
+    assert al.strong_containment < MIN_CONTAINED
+    assert classify(al) is None
+
+
+def _quoted(seq: list[str], start: int, end: int) -> list[str]:
+    """``seq`` with words [start, end) inside curly quotation marks."""
+    out = list(seq)
+    out[start] = "“" + out[start]
+    out[end - 1] = out[end - 1] + ",” she said."
+    return out
+
+
+def _al_text(a: str, b: str, stock: set[int] | None = None):  # noqa: ANN202
+    ta, ha, fa = fingerprints(a)
+    tb, hb, fb = fingerprints(b)
+    marks = (fingerprint_marks(len(ta), fa, stock or set()),
+             fingerprint_marks(len(tb), fb, stock or set()))  # fmt: skip
+    return align(ha, hb, len(ta), len(tb), quote_a=quote_mask(ta), quote_b=quote_mask(tb),
+                 stock_a=marks[0] if stock else None, stock_b=marks[1] if stock else None)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("name", "a", "b", "kind", "quoted"),
+    [
+        # two reports of one event quote the same 60-word statement: not a copy
+        ("shared quote only", _quoted(BODY, 100, 160), OTHER[:150] + _quoted(BODY, 100, 160)[100:160] + OTHER[150:], None, 60),
+        # a copy of a text full of quotes is still a copy (quotes shared on both sides)
+        ("verbatim copy of a quoted text", _quoted(BODY, 100, 160), _quoted(BODY, 100, 160), "full", 60),
+        # quote plus 30 own words shared: still under MIN_WORDS of strong text
+        ("quote and a sentence", _quoted(BODY, 100, 160), OTHER[:150] + _quoted(BODY, 100, 160)[100:190] + OTHER[150:], None, 60),
+    ],
+)  # fmt: skip
+def test_quotation_is_weak_evidence(
+    name: str, a: list, b: list, kind: str | None, quoted: int
+) -> None:
+    al = _al_text(" ".join(a), " ".join(b))
+    assert classify(al) == kind, name
+    assert al.quoted >= quoted - 2, name
+
+
+def test_short_run_of_stock_fingerprints_is_a_stock_phrase() -> None:
+    stock_words = words("stock", 20)
+    a = BODY[:100] + stock_words + BODY[100:]
+    b = OTHER[:100] + stock_words + OTHER[100:]
+    _, _, fps = fingerprints(" ".join(stock_words))
+    al = _al_text(" ".join(a), " ".join(b), {h for _, h in fps})
+    assert al.stock >= 15 and al.strong_words < 5
+    # the same fingerprints in a long shared run are a syndicated text, not stock
+    al = _al_text(" ".join(BODY), " ".join(BODY), {h for _, h in fingerprints(" ".join(BODY))[2]})
+    assert classify(al) == "full" and al.stock == 0
+
+
 def test_boilerplate_never_counts() -> None:
-    a, b = BODY + BP, OTHER + BP
+    a, b = BODY[:30] + BP, OTHER[:30] + BP  # short pieces: the licence is most of them
     bp = {h for _, h in fingerprints(" ".join(BP))[2]}
     assert classify(_al(a, b)) is not None  # without masking, the licence links them
     al = _al(a, b, bp, bp)

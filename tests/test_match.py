@@ -51,12 +51,19 @@ def _corpus() -> list[dict]:
             "published": day(12),
             "links": [("attribution", "https://beta.com/b")],
         },
-        # D quotes two paragraphs, no credit, day precision
+        # D runs two paragraphs under a short intro of its own, no credit, day precision
         {
             "url": "https://delta.com/d",
-            "body": paragraphs("dnews", 4) + STORY[3:5],
+            "body": paragraphs("dnews", 1) + STORY[3:5],
             "published": day(14),
             "precision": "date",
+        },
+        # K: a report of its own that shares two paragraphs with the story amid six of
+        # its own (as wire rewrites of one event do): neither is mostly the other
+        {
+            "url": "https://kappa.com/k",
+            "body": paragraphs("knews", 6) + STORY[5:7],
+            "published": day(13),
         },
         # E reports the same event independently, with Alpha's licence (copied template)
         {
@@ -131,7 +138,9 @@ def test_corpus_online(engine: Engine) -> None:
     assert ("https://beta.com/b", "https://phi.com/f") in undecided  # sibling copies, F undated
     linked = {u for p in pairs for u in p[:2]}
     assert not any(
-        u in linked for u in ["https://eps.com/e"] + [f"https://alpha.com/{i}" for i in range(5)]
+        u in linked
+        for u in ["https://eps.com/e", "https://kappa.com/k"]
+        + [f"https://alpha.com/{i}" for i in range(5)]
     )
 
 

@@ -84,6 +84,10 @@ class ReusePair(Base):
     containment_b: Mapped[float] = mapped_column(Float)
     similarity: Mapped[float] = mapped_column(Float)
     matched_words: Mapped[int] = mapped_column(Integer)
+    # of the shared words: inside quotation marks, and in short runs of stock phrases
+    # (evidence only: they do not make a pair reuse, see graph.align)
+    quoted_words: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    stock_words: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     kind: Mapped[str] = mapped_column(String(16))  # "full" | "partial"
     # [[a_start, a_end, b_start, b_end], ...] character offsets into articles.text
     passages: Mapped[list[Any]] = mapped_column(default=list)
