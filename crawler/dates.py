@@ -18,6 +18,7 @@ from lxml.html import HtmlElement
 DATETIME = "datetime"  # time and zone stated
 LOCAL = "local"  # time stated without a zone: true instant within +-14 h
 DATE = "date"  # day only
+MONTH = "month"  # a first of the month from a URL or free text: some day that month
 
 _META_XPATHS = (
     "//meta[@property='article:published_time']/@content",
@@ -54,6 +55,25 @@ def parse_iso(value: str) -> tuple[datetime, str] | None:
     if parsed.tzinfo is None:
         return parsed.replace(tzinfo=UTC), LOCAL
     return parsed.astimezone(UTC), DATETIME
+
+
+def fallback_day(value: str) -> tuple[datetime, str, str] | None:
+    """htmldate's day (``YYYY-MM-DD``), read for what it can mean, or None.
+
+    htmldate reports a bare year ("© 2025" in a footer) as 1 January and a bare month
+    (``/2025/03/`` in a URL) as its first day. A copyright year is not a publication
+    date, so 1 January is dropped; another first of the month is kept as that month.
+
+    >>> fallback_day("2025-03-14")[1], fallback_day("2025-03-01")[1], fallback_day("2025-01-01")
+    ('date', 'month', None)
+    """
+    try:
+        day = datetime.strptime(value[:10], "%Y-%m-%d").replace(tzinfo=UTC)
+    except ValueError:
+        return None
+    if (day.month, day.day) == (1, 1):
+        return None
+    return day, MONTH if day.day == 1 else DATE, value[:64]
 
 
 def _json_ld_dates(tree: HtmlElement) -> Iterator[str]:

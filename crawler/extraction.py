@@ -12,7 +12,6 @@ import re
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from functools import lru_cache
 from urllib.parse import urljoin
 
@@ -24,7 +23,7 @@ from trafilatura.xml import xmltotxt
 from w3lib.encoding import html_body_declared_encoding, html_to_unicode
 
 from crawler.attribution import classify_anchor
-from crawler.dates import DATE, structured_published
+from crawler.dates import fallback_day, structured_published
 from crawler.db.models import LinkKind
 from crawler.items import ArticleData, FoundLink
 from crawler.urls import (
@@ -49,6 +48,8 @@ HEAD_LINKS = (
     (LinkKind.ORIGINAL_SOURCE, "//meta[@name='original-source']/@content"
                                " | //link[@rel='original-source']/@href"),
 )  # fmt: skip
+
+DATE_PARAMS = {"extensive_search": False, "original_date": True, "outputformat": "%Y-%m-%d"}
 
 FEED_XPATH = (
     "//link[contains(concat(' ', normalize-space(@rel), ' '), ' alternate ')]"
@@ -214,9 +215,11 @@ def analyse_html(body: bytes, url: str, content_type: str | None, min_words: int
     result.feeds = [u for h in tree.xpath(FEED_XPATH) if (u := _absolute(url, str(h)))]
 
     # deduplicate=False: trafilatura's dedup deletes repeated text, which is our evidence.
+    # extensive_search=False: htmldate's free-text search takes a footer's copyright year
+    # for the publication date; its markup, URL and byline-element search stays on.
     doc = trafilatura.bare_extraction(
         text, url=url, include_links=True, include_comments=False, include_tables=True,
-        deduplicate=False, with_metadata=True,
+        deduplicate=False, with_metadata=True, date_extraction_params=DATE_PARAMS,
     )  # fmt: skip
     main_urls: set[str] = set()
     words = link_words = 0
@@ -253,8 +256,7 @@ def analyse_html(body: bytes, url: str, content_type: str | None, min_words: int
         return result  # a listing, a home page or too little text: not an article
     published = structured_published(tree)
     if published is None and doc.date:
-        parsed = _parse_day(doc.date)
-        published = (parsed, DATE, doc.date) if parsed else None
+        published = fallback_day(doc.date)
     canonical = next((ln.url for ln in result.links if ln.kind == LinkKind.CANONICAL), None)
     result.article = ArticleData(
         title=(doc.title or None) and doc.title[:1000],
@@ -280,13 +282,6 @@ def _text_before(parent: etree._Element, ref: etree._Element) -> str:
         parts.append("".join(child.itertext()))
         parts.append(child.tail or "")
     return " ".join("".join(parts).split())
-
-
-def _parse_day(value: str) -> datetime | None:
-    try:
-        return datetime.strptime(value[:10], "%Y-%m-%d").replace(tzinfo=UTC)
-    except ValueError:
-        return None
 
 
 def _unique_links(links: list[FoundLink]) -> list[FoundLink]:

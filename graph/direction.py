@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 __all__ = [
+    "ESTIMATE",
     "MIN_CONFIDENCE",
     "WEIGHTS",
     "Decision",
@@ -37,7 +38,14 @@ WEIGHTS = {
     "og_url": 0.7,  # og:url pointing to another site: usually a lazy copy of the meta
     "body": 0.5,  # a plain link to the source page inside the copy's text
     "attribution_outlet": 0.7,  # credit to the source's outlet (home page or domain)
-    "published": 0.6,  # publication times, uncertainty included: scaled by P(order)
+    # publication times, uncertainty included: scaled by P(order). Calibrated on the tune
+    # half of the simulated web: edges decided on clearly separated dates alone were
+    # right 94.5% of the time (make eval --real tune).
+    "published": 0.85,
+    # an undated page's time estimated from its HTTP Last-Modified (a page is not
+    # published after it was last modified). Fitted on the tune half (13 of 13 right at
+    # 0.6); real servers also stamp the fetch time, so it stays below "published".
+    "published_estimate": 0.8,
     "excerpt": 0.3,  # one text is mostly inside the other, not the reverse
     "first_seen": 0.2,  # our crawls saw one long before the other
 }
@@ -45,6 +53,8 @@ CREDIT_SIGNALS = frozenset(
     ["attribution", "canonical", "syndication_source", "original_source", "og_url"]
 )
 MIN_CONFIDENCE = 0.4
+ESTIMATE = "estimate"  # precision of an undated page's time taken from Last-Modified
+ESTIMATE_SPAN = timedelta(hours=24)
 FIRST_SEEN_GAP = timedelta(hours=6)
 MIN_ORDER_EVIDENCE = 0.2  # 2 * P(x before y) - 1 below this: the dates say nothing
 EXCERPT_INSIDE = 0.8  # the excerpt is at least this much inside the other text
@@ -123,6 +133,11 @@ def date_interval(published: datetime | None, precision: str | None) -> tuple[da
     if precision == "local":
         return published - _ZONE_SLACK[0], published + _ZONE_SLACK[1]
     day = published.replace(hour=0, minute=0, second=0, microsecond=0)
+    if precision == ESTIMATE:  # at most the stated instant, most likely the day before it
+        return published - ESTIMATE_SPAN, published
+    if precision == "month":  # some day of that month (see crawler.dates.fallback_day)
+        end = day.replace(year=day.year + day.month // 12, month=day.month % 12 + 1)
+        return day - _ZONE_SLACK[0], end + _ZONE_SLACK[1]
     if precision == "date" and (day.month, day.day) == (1, 1):
         # 1 January at day precision is what date guessers (htmldate) give for a bare
         # year, e.g. from a copyright line: read it as "some time that year"
@@ -194,8 +209,9 @@ def direction_signals(x: Facts, y: Facts, contained_x: float, contained_y: float
         p = p_before(_interval(x), _interval(y))
         strength = abs(2 * p - 1)
         if strength >= MIN_ORDER_EVIDENCE:
-            w = round(WEIGHTS["published"] * strength, 3)
-            out.append(Signal("published", "x" if p > 0.5 else "y", w))
+            name = "published_estimate" if ESTIMATE in (x.precision, y.precision) else "published"
+            w = round(WEIGHTS[name] * strength, 3)
+            out.append(Signal(name, "x" if p > 0.5 else "y", w))
     if contained_y >= EXCERPT_INSIDE and contained_x <= EXCERPT_OUTSIDE:
         out.append(Signal("excerpt", "x", WEIGHTS["excerpt"]))
     elif contained_x >= EXCERPT_INSIDE and contained_y <= EXCERPT_OUTSIDE:

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 
 from sqlalchemy import Engine, bindparam, delete, func, or_, select, update
 from sqlalchemy.orm import Session
@@ -29,6 +30,7 @@ from graph import index
 from graph.align import Alignment, align, classify, fingerprint_marks
 from graph.boilerplate import mask
 from graph.direction import (
+    ESTIMATE,
     WEIGHTS,
     Facts,
     date_interval,
@@ -206,10 +208,27 @@ def _verify(
 
 _FACTS = (
     select(Article.id, Article.url, Article.page_id, Article.published, Article.date_precision,
-           Article.first_seen_at, Article.canonical_url, Outlet.domain)
+           Article.first_seen_at, Article.canonical_url, Outlet.domain, Page.last_modified)
     .join(Outlet, Outlet.id == Article.outlet_id)
+    .join(Page, Page.id == Article.page_id)
     .where(Article.id.in_(_ids()))
 )  # fmt: skip
+
+
+def _estimate(last_modified: str | None, first_seen: datetime | None) -> datetime | None:
+    """An undated page's latest possible publication: its Last-Modified, or first seen."""
+    try:
+        lm = parsedate_to_datetime(last_modified) if last_modified else None
+    except (TypeError, ValueError):
+        lm = None
+    if lm is not None and lm.tzinfo is None:
+        lm = lm.replace(tzinfo=UTC)
+    if first_seen is not None and first_seen.tzinfo is None:
+        first_seen = first_seen.replace(tzinfo=UTC)
+    bounds = [t for t in (lm, first_seen) if t is not None]
+    return min(bounds) if lm is not None else None
+
+
 _PAGE_URLS = select(Page.id, Page.url).where(Page.id.in_(_ids()))
 _REDIRECTS = select(Page.url, Page.final_url).where(Page.final_url.in_(_ids("urls")))
 _LINKS = (
@@ -241,11 +260,15 @@ def _facts(session: Session, ids: Iterable[int]) -> dict[int, Facts]:
         lk = links.get(r.page_id, [])
         if r.canonical_url and url_key(r.canonical_url) not in own:
             lk = [*lk, ("canonical", r.canonical_url)]
+        published, precision = r.published, r.date_precision
+        if published is None:
+            published = _estimate(r.last_modified, r.first_seen_at)
+            precision = ESTIMATE if published is not None else None
         out[r.id] = Facts(
             url=r.url,
             domain=r.domain,
-            published=r.published,
-            precision=r.date_precision,
+            published=published,
+            precision=precision,
             first_seen=r.first_seen_at,
             aliases=frozenset(own),
             links=tuple(lk),
