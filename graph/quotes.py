@@ -73,6 +73,8 @@ def quoted_spans(text: str) -> list[tuple[int, int]]:
             else:
                 closes = False
             if not closes:
+                if ch == "'" and nxt.isdigit():
+                    continue  # the '90s
                 if _is_word(nxt) or nxt in _OPEN or nxt in _STRAIGHT or nxt in "¿¡.…(":
                     stack.append((ch, i + 1))
                 continue

@@ -79,24 +79,28 @@ def _quoted(seq: list[str], start: int, end: int) -> list[str]:
     return out
 
 
+QUOTING = _quoted(BODY, 100, 160)
+
+
 def _al_text(a: str, b: str, stock: set[int] | None = None):  # noqa: ANN202
     ta, ha, fa = fingerprints(a)
     tb, hb, fb = fingerprints(b)
     marks = (fingerprint_marks(len(ta), fa, stock or set()),
              fingerprint_marks(len(tb), fb, stock or set()))  # fmt: skip
+    sa, sb = (marks[0], marks[1]) if stock else (None, None)
     return align(ha, hb, len(ta), len(tb), quote_a=quote_mask(ta), quote_b=quote_mask(tb),
-                 stock_a=marks[0] if stock else None, stock_b=marks[1] if stock else None)  # fmt: skip
+                 stock_a=sa, stock_b=sb)  # fmt: skip
 
 
 @pytest.mark.parametrize(
     ("name", "a", "b", "kind", "quoted"),
     [
         # two reports of one event quote the same 60-word statement: not a copy
-        ("shared quote only", _quoted(BODY, 100, 160), OTHER[:150] + _quoted(BODY, 100, 160)[100:160] + OTHER[150:], None, 60),
+        ("shared quote only", QUOTING, OTHER[:150] + QUOTING[100:160] + OTHER[150:], None, 60),
         # a copy of a text full of quotes is still a copy (quotes shared on both sides)
-        ("verbatim copy of a quoted text", _quoted(BODY, 100, 160), _quoted(BODY, 100, 160), "full", 60),
+        ("verbatim copy of a quoted text", QUOTING, QUOTING, "full", 60),
         # quote plus 30 own words shared: still under MIN_WORDS of strong text
-        ("quote and a sentence", _quoted(BODY, 100, 160), OTHER[:150] + _quoted(BODY, 100, 160)[100:190] + OTHER[150:], None, 60),
+        ("quote and a sentence", QUOTING, OTHER[:150] + QUOTING[100:190] + OTHER[150:], None, 60),
     ],
 )  # fmt: skip
 def test_quotation_is_weak_evidence(
