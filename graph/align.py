@@ -97,24 +97,36 @@ class Alignment:
 
 
 def _runs(ha: list[int], hb: list[int]) -> list[tuple[int, int, int]]:
-    """Maximal diagonal runs (a_pos, b_pos, n_shingles) of equal shingle hashes."""
+    """Maximal diagonal runs (a_pos, b_pos, n_shingles) of equal shingle hashes.
+
+    Runs are seeded from the first ``MAX_POSITIONS`` places of each shingle in ``a`` and
+    grown by comparing the hashes themselves, so a phrase the text repeats more often
+    than that (a name, a refrain) cannot cut a long shared run into pieces.
+
+    >>> _runs([1, 2, 3, 9], [0, 1, 2, 3])
+    [(0, 1, 3)]
+    """
     positions: dict[int, list[int]] = {}
     for i, h in enumerate(ha):
         lst = positions.setdefault(h, [])
         if len(lst) < MAX_POSITIONS:
             lst.append(i)
-    matches: set[tuple[int, int]] = set()
+    na, nb = len(ha), len(hb)
+    covered: dict[int, int] = {}  # diagonal (i - j) -> end in a of the last run found on it
+    runs = []
     for j, h in enumerate(hb):
         for i in positions.get(h, ()):
-            matches.add((i, j))
-    runs = []
-    for i, j in matches:
-        if (i - 1, j - 1) in matches:
-            continue
-        n = 1
-        while (i + n, j + n) in matches:
-            n += 1
-        runs.append((i, j, n))
+            d = i - j
+            if covered.get(d, -1) > i:
+                continue  # inside a run already found (runs on a diagonal come in order)
+            s = i
+            while s > 0 and s - d > 0 and ha[s - 1] == hb[s - 1 - d]:
+                s -= 1
+            e = i + 1
+            while e < na and e - d < nb and ha[e] == hb[e - d]:
+                e += 1
+            covered[d] = e
+            runs.append((s, s - d, e - s))
     return runs
 
 

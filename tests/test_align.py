@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from graph.align import MIN_CONTAINED, MIN_WORDS, align, classify, fingerprint_marks
+from graph.align import MAX_POSITIONS, MIN_CONTAINED, MIN_WORDS, align, classify, fingerprint_marks
 from graph.boilerplate import mask
 from graph.quotes import quote_mask
 from graph.shingles import fingerprints, shingle_hashes
@@ -159,3 +159,12 @@ def test_alignment_is_symmetric() -> None:
     x, y = _al(BODY, copy), _al(copy, BODY)
     assert (x.matched_a, x.matched_b) == (y.matched_b, y.matched_a)
     assert shingle_hashes(BODY) == shingle_hashes(list(BODY))
+
+
+def test_a_phrase_repeated_more_than_max_positions_does_not_cut_a_copy() -> None:
+    """Names and refrains recur in news text; a verbatim copy must still align whole."""
+    refrain = ["the", "highway", "inspectorate", "of", "ostravel"]
+    text = [w for i in range(3 * MAX_POSITIONS) for w in refrain + words(f"s{i}", 12)]
+    al = _al(text, text)
+    assert len(al.passages) == 1
+    assert al.containment_a == al.containment_b == 1.0

@@ -24,9 +24,24 @@ from pathlib import Path
 __all__ = ["PARTS", "RealDoc", "data_path", "events", "eight_gram_share"]
 
 PARTS = ("tune", "test")
-REPRINT = 0.5  # eight-gram share (of the smaller document) of a reprint, as the README says
+# Eight-gram share (of the smaller document) from which two reports of one event are
+# not kept side by side: the README calls 50%+ reprints; from 30% they are rewrites of
+# one wire story (we looked), whose copying direction nobody knows.
+REPRINT = 0.3
 MIN_WORDS = 80  # shorter documents (photo captions, briefs) are left out
 _WORD = re.compile(r"\w+")
+_MONTH = (
+    "January|February|March|April|May|June|July|August|September|October|November|December"
+    "|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec"
+)
+# Page furniture the corpus kept as sentences: "14 June 2013", "Updated 4:08 p.m. ET",
+# "PUBLISHED: THURSDAY, MAY 2, 2013". On our web the page has its own date; a real
+# date left in the text would contradict the ground truth.
+_DATE_LINE = re.compile(
+    rf"\b(\d{{1,2}}\s+({_MONTH})\.?,?\s+\d{{4}}|({_MONTH})\.?\s+\d{{1,2}},?\s+\d{{4}}"
+    rf"|\d{{4}}-\d\d-\d\d|\d\d? ?/ ?\d\d? ?/ ?\d{{4}}|updated|published)\b",
+    re.IGNORECASE,
+)
 _SPACE_BEFORE = re.compile(r" ([,.;:!?%)\]}])")
 _SPACE_AFTER = re.compile(r"([(\[{$]) ")
 
@@ -55,12 +70,16 @@ def _tidy(sentence: str) -> str:
     return s.replace(" n't", "n't").replace(" 's", "'s")
 
 
+def _is_date_line(sentence: str) -> bool:
+    return len(sentence.split()) < 15 and bool(_DATE_LINE.search(sentence))
+
+
 def _paragraphs(sentences: list[str]) -> tuple[str, ...]:
-    """Two or three sentences a paragraph, as news sites set them."""
+    """Two or three sentences a paragraph, as news sites set them; date lines dropped."""
     out: list[str] = []
     cur: list[str] = []
     for s in (_tidy(s) for s in sentences):
-        if not s:
+        if not s or _is_date_line(s):
             continue
         cur.append(s)
         if len(cur) == 3 or (len(cur) == 2 and len(" ".join(cur).split()) > 45):
@@ -114,6 +133,8 @@ def events(part: str, path: Path | None = None) -> dict[str, list[RealDoc]]:
         kept = out.setdefault(row["event"], [])
         if any(eight_gram_share(text, " ".join(k.paragraphs)) >= REPRINT for k in kept):
             continue
-        title = _tidy(row.get("title") or "") or paras[0][:90]
+        title = _tidy(row.get("title") or "")
+        if not title or _is_date_line(title) or _DATE_LINE.search(title):
+            title = " ".join(paras[0].split()[:12])
         kept.append(RealDoc(row["doc"], row["event"], title, paras))
     return {e: docs for e, docs in sorted(out.items()) if len(docs) >= 2}
