@@ -224,8 +224,15 @@ def score(engine: Any, truth: dict[str, Any]) -> dict[str, Any]:
             ),
             "n_root": sum(1 for u in members if art[u]["root"] in crawled),
         }
+    lettered = [forms[f] for f in "abcdefgh" if forms[f]["n_src"]]
+    uncredited = [forms[f] for f in "eg" if forms[f]["n_src"]]
     return {
         "articles_crawled": len(crawled),
+        "form_found_min": min((r["found"] / r["n_src"] for r in lettered), default=1.0),
+        "form_root_min": min(
+            (r["root"] / r["n_root"] for r in lettered if r["n_root"]), default=1.0
+        ),  # fmt: skip
+        "direct_uncredited_min": min((r["direct"] / r["n_src"] for r in uncredited), default=1.0),
         "pair_precision": pp,
         "pair_recall": pr,
         "pair_f1": pf,
@@ -318,6 +325,10 @@ def print_table(m: dict[str, Any]) -> None:
         ("root accuracy, undated copies",
          f"{m['undated_root_accuracy']:.3f}  (n={m['undated_root_n']})"),
         ("decisions >= 0.9 right", f"{m['high_confidence_accuracy']:.3f}"),
+        ("calibration gap (n >= 10)", f"{m['calibration_gap']:.3f}"),
+        ("forms a-h: min found / root",
+         f"{m['form_found_min']:.3f} / {m['form_root_min']:.3f}"),
+        ("direct source, uncredited e/g", f"{m['direct_uncredited_min']:.3f}"),
     ]  # fmt: skip
     for k, v in rows:
         print(f"{k:<28}{v}")

@@ -7,6 +7,7 @@ updates rather than duplicates.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -206,3 +207,12 @@ def test_every_fetched_page_is_archived_in_valid_warc(crawled: Crawled, tmp_path
     assert responses >= len(pages)
     shown = provenance(["evidence", pages[0].url, "--db", str(crawled.engine.url)])
     assert shown.returncode == 0 and "HTTP 200" in shown.stdout
+
+
+def test_copy_detection_meets_the_quality_floors(crawled: Crawled) -> None:
+    """The quality gate: ``make eval``'s figures on this crawl (matched online, as users
+    run it) stay above ``tests/eval_floors.json``, on each backend."""
+    from tests.eval import FLOORS, check_floors, score
+
+    metrics = score(crawled.engine, crawled.truth)
+    assert check_floors(metrics, json.loads(FLOORS.read_text())) == []

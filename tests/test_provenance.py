@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from graph.direction import (
+    WEIGHTS,
     Facts,
     Signal,
     date_interval,
@@ -239,7 +240,7 @@ def test_date_weight_grows_with_separation() -> None:
         )[0].weight
         for d in (1, 2, 3)
     ]
-    assert weights[0] < weights[1] <= weights[2] == 0.6
+    assert weights[0] < weights[1] <= weights[2] == WEIGHTS["published"]
 
 
 def test_outlet_credit_needs_another_outlet() -> None:

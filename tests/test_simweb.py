@@ -15,7 +15,7 @@ from urllib.robotparser import RobotFileParser
 import pytest
 
 from tests.simweb import SimWeb, generate, serve
-from tests.simweb.text import words_of
+from tests.simweb.text import STOCK_DE, STOCK_EN, STOCK_RU, words_of
 
 
 @pytest.fixture(scope="module")
@@ -77,7 +77,7 @@ def test_copies_sources_roots_and_edges(truth: dict[str, Any]) -> None:
         copy, src = arts[c["copy"]], arts[c["source"]]
         assert copy["source"] == c["source"] and copy["form"] == c["form"]
         root = arts[copy["root"]]
-        assert root["source"] is None and root["form"] in ("original",)
+        assert root["source"] is None and root["form"] in ("original", "independent")
         assert copy["story"] == src["story"] == root["story"]
         if copy["published"] and src["published"] and copy["date_precision"] == "datetime":
             assert datetime.fromisoformat(copy["published"]) > datetime.fromisoformat(
@@ -101,8 +101,10 @@ def test_articles_are_news_sized(web: SimWeb, truth: dict[str, Any]) -> None:
     for url, a in truth["articles"].items():
         size = len(web.responses[url].body)
         assert 40_000 <= size <= 120_000, url
+        real = a["event"].startswith("ecb:")  # real reports (ECB+) are as long as they are
         if a["kind"] != "partial" and a["form"] != "g":
-            assert 400 <= sum(len(p.split()) for p in a["paragraphs"]) <= 1200, url
+            low, high = (80, 3000) if real else (400, 1400)
+            assert low <= sum(len(p.split()) for p in a["paragraphs"]) <= high, url
     langs = Counter(a["language"] for a in truth["articles"].values())
     assert langs["de"] and langs["ru"]
     assert any(a["published"] is None for a in truth["articles"].values())
@@ -110,11 +112,25 @@ def test_articles_are_news_sized(web: SimWeb, truth: dict[str, Any]) -> None:
     assert Counter(a["date_precision"] for a in truth["articles"].values())["date"]
 
 
-def test_no_shared_eight_words_except_copies(truth: dict[str, Any]) -> None:
-    """Different stories never share eight consecutive words (boilerplate aside)."""
+def _stock_grams() -> set[tuple[str, ...]]:
+    """Eight-grams of the stock sentences and agency datelines every outlet writes."""
+    out: set[tuple[str, ...]] = set()
+    for line in [*STOCK_EN, *STOCK_DE, *STOCK_RU]:
+        ws = words_of(line)
+        out |= {tuple(ws[i : i + 8]) for i in range(len(ws) - 7)}
+    return out
+
+
+def test_stories_share_eight_words_only_as_reports_of_one_event_do(
+    truth: dict[str, Any],
+) -> None:
+    """Stories of different events share eight words only in stock phrases (and the few
+    that the small German and Russian grammars repeat); reports of one event share
+    quotes and background facts, as real reporting does."""
+    stock = _stock_grams()
     owner: dict[tuple[str, ...], str] = {}
-    quotes: dict[str, set[str]] = {}
-    groups = {u: i for i, g in enumerate(truth["independent_groups"]) for u in g}
+    shared_by_event: Counter[str] = Counter()
+    across: Counter[tuple[str, str]] = Counter()
     for url, a in truth["articles"].items():
         if a["source"]:
             continue
@@ -122,12 +138,16 @@ def test_no_shared_eight_words_except_copies(truth: dict[str, Any]) -> None:
         for i in range(len(ws) - 7):
             g = tuple(ws[i : i + 8])
             other = owner.setdefault(g, url)
-            if other != url:
-                assert groups.get(other, -1) == groups.get(url, -2), (g, url, other)
-                quotes.setdefault(url, set()).add(" ".join(g))
-    # independent reports share at most the official's short quote
-    for url, grams in quotes.items():
-        assert len(grams) < 20, url
+            if other == url or g in stock:
+                continue
+            ev, other_ev = a["event"], truth["articles"][other]["event"]
+            if ev == other_ev:
+                shared_by_event[ev] += 1
+            else:
+                across[(url, other)] += 1
+    assert max(across.values(), default=0) < 8, across.most_common(3)
+    generated = [e for e in shared_by_event if not e.startswith("ecb:")]
+    assert generated, "generated reports of one event share no quote"
 
 
 def test_independent_groups_are_not_copies(truth: dict[str, Any]) -> None:

@@ -17,6 +17,7 @@ import gzip
 import json
 import os
 import re
+import warnings
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -120,6 +121,11 @@ def events(part: str, path: Path | None = None) -> dict[str, list[RealDoc]]:
         raise ValueError(f"part must be one of {PARTS}, not {part!r}")
     path = path or data_path()
     if not path.exists():
+        warnings.warn(
+            f"{path} not found: the simulated web carries generated text only "
+            "(set PROVENANCE_ECBPLUS to the ECB+ file to add real same-event news)",
+            stacklevel=2,
+        )
         return {}
     want = 1 if part == "tune" else 0
     out: dict[str, list[RealDoc]] = {}
