@@ -56,7 +56,7 @@ CREDIT_SIGNALS = frozenset(
 )
 MIN_CONFIDENCE = 0.4
 ESTIMATE = "estimate"  # precision of an undated page's time taken from Last-Modified
-ESTIMATE_SPAN = timedelta(hours=24)
+ESTIMATE_SPAN = timedelta(hours=12)
 FIRST_SEEN_GAP = timedelta(hours=6)
 MIN_ORDER_EVIDENCE = 0.2  # 2 * P(x before y) - 1 below this: the dates say nothing
 EXCERPT_INSIDE = 0.8  # the excerpt is at least this much inside the other text
@@ -135,7 +135,7 @@ def date_interval(published: datetime | None, precision: str | None) -> tuple[da
     if precision == "local":
         return published - _ZONE_SLACK[0], published + _ZONE_SLACK[1]
     day = published.replace(hour=0, minute=0, second=0, microsecond=0)
-    if precision == ESTIMATE:  # at most the stated instant, most likely the day before it
+    if precision == ESTIMATE:  # at most the stated instant (see _order)
         return published - ESTIMATE_SPAN, published
     if precision == "month":  # some day of that month (see crawler.dates.fallback_day)
         end = day.replace(year=day.year + day.month // 12, month=day.month % 12 + 1)
@@ -182,6 +182,23 @@ def p_before(x: tuple[float, float], y: tuple[float, float]) -> float:
     return 1.0 if x0 < y0 else 0.0 if x0 > y0 else 0.5
 
 
+def _order(x: Facts, y: Facts) -> float:
+    """P(x was published before y), from stated times or estimates.
+
+    An estimate (an undated page's Last-Modified) is only an upper bound: a dated page
+    after it is later; a dated page more than ``ESTIMATE_SPAN`` before it is earlier
+    (pages are rarely modified long after they appear); in between nothing is known.
+    """
+    ix, iy = _interval(x), _interval(y)
+    if ESTIMATE not in (x.precision, y.precision):
+        return p_before(ix, iy)
+    if ix[1] < iy[0]:
+        return 1.0
+    if iy[1] < ix[0]:
+        return 0.0
+    return 0.5
+
+
 def _credits(copy: Facts, source: Facts) -> list[Signal]:
     """Signals that ``copy`` names ``source`` (exact page, or its outlet)."""
     keys = source.keys()
@@ -208,7 +225,7 @@ def direction_signals(x: Facts, y: Facts, contained_x: float, contained_y: float
     out = [Signal(s.name, "y", s.weight) for s in _credits(x, y)]
     out += [Signal(s.name, "x", s.weight) for s in _credits(y, x)]
     if x.published is not None and y.published is not None:
-        p = p_before(_interval(x), _interval(y))
+        p = _order(x, y)
         strength = abs(2 * p - 1)
         if strength >= MIN_ORDER_EVIDENCE:
             name = "published_estimate" if ESTIMATE in (x.precision, y.precision) else "published"
