@@ -201,7 +201,7 @@ def test_csv_round_trip(G, tmp_path) -> None:
     want = {
         (cell(u), cell(v)): {k: cell(x) for k, x in d.items()} for u, v, d in G.edges(data=True)
     }
-    got = {(r.pop("source"), r.pop("target")): r for r in edges}
+    got = {(r.pop("copy"), r.pop("original")): r for r in edges}
     assert got == want
 
 
