@@ -7,7 +7,7 @@ import pytest
 from graph.align import MIN_WORDS, align, classify
 from graph.boilerplate import mask
 from graph.shingles import fingerprints, shingle_hashes
-from tests.test_match_helpers import words
+from tests.corpus import words
 
 BODY = words("body", 400)
 OTHER = words("other", 400)
