@@ -184,7 +184,7 @@ def load_records(session: Session) -> tuple[list[ArticleRecord], list[CopyEdge]]
                 source_url=source_url,
                 similarity=round(pair.similarity, 4),
                 kind=pair.kind,
-                confidence=pair.confidence,
+                confidence=round(pair.confidence, 4),
                 evidence=tuple(sorted({s[0] for s in pair.signals if s[1] == pair.source_id})),
                 credited=pair.credited,
             )
