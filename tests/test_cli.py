@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -9,6 +10,7 @@ import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import redirect_stdout
 from pathlib import Path
 
 import pytest
@@ -406,10 +408,13 @@ def _readme() -> str:
 
 
 def _help(*verb: str) -> str:
-    env = {**os.environ, "COLUMNS": "200"}
-    done = subprocess.run([sys.executable, "-m", "crawler.cli", *verb, "--help"], cwd=ROOT,
-                          capture_output=True, text=True, env=env)  # fmt: skip
-    return done.stdout
+    """``provenance VERB --help``, in this process, wide enough for one option a line."""
+    out = io.StringIO()
+    with pytest.MonkeyPatch.context() as mp, redirect_stdout(out):
+        mp.setenv("COLUMNS", "200")
+        with pytest.raises(SystemExit):
+            main([*verb, "--help"])
+    return out.getvalue()
 
 
 def _options(text: str) -> set[str]:
