@@ -237,6 +237,15 @@ def _db_url(db: str | None) -> str:
     return url
 
 
+def _must_exist(url: str) -> None:
+    """Refuse a SQLite path with no file: a mistyped ``--db`` must not become a new one."""
+    path = make_url(url).database
+    local = url.startswith("sqlite") and path not in (None, "", ":memory:")
+    if local and not Path(path).is_file():  # type: ignore[arg-type]
+        raise UsageError(f"no database at {path}: check --db (or $PROVENANCE_DB), or "
+                         "create one with `provenance crawl`")  # fmt: skip
+
+
 def _engine(args: argparse.Namespace, *, create: bool = False) -> Engine:
     """The database of ``--db``, migrated to the current schema (clear error if unusable).
 
@@ -244,11 +253,8 @@ def _engine(args: argparse.Namespace, *, create: bool = False) -> Engine:
     turned into a new, empty database.
     """
     url = _db_url(args.db)
-    path = make_url(url).database
-    local = url.startswith("sqlite") and path not in (None, "", ":memory:")
-    if local and not create and not Path(path).is_file():  # type: ignore[arg-type]
-        raise UsageError(f"no database at {path}: check --db (or $PROVENANCE_DB), or "
-                         "create one with `provenance crawl`")  # fmt: skip
+    if not create:
+        _must_exist(url)
     engine = make_engine(url)
     ensure_current(engine)
     return engine
@@ -288,11 +294,13 @@ def cmd_match(args: argparse.Namespace) -> int:
     return 0
 
 
-def _graphs(args: argparse.Namespace) -> tuple[nx.DiGraph, nx.DiGraph]:
+def _graphs(
+    args: argparse.Namespace, engine: Engine | None = None
+) -> tuple[nx.DiGraph, nx.DiGraph]:
     from graph.build import build_graphs
     from graph.provenance import load_records
 
-    engine = _engine(args)
+    engine = engine or _engine(args)
     since, until = getattr(args, "since", None), getattr(args, "until", None)
     with Session(engine) as session:
         records, edges = load_records(session)
@@ -336,7 +344,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
-def _article_url(args: argparse.Namespace, G: nx.DiGraph, url: str) -> str:
+def _article_url(engine: Engine, G: nx.DiGraph, url: str) -> str:
     """The article node for ``url``: as given, or the page it redirected to."""
     from graph.trace import UnknownArticleError, resolve
 
@@ -349,7 +357,7 @@ def _article_url(args: argparse.Namespace, G: nx.DiGraph, url: str) -> str:
     from crawler.db.models import Page
     from crawler.urls import normalize_url
 
-    with Session(_engine(args)) as session:
+    with Session(engine) as session:
         final = session.scalars(
             select(Page.final_url).where(or_(Page.url == normalize_url(url),
                                              Page.url == url)).limit(1)
@@ -357,7 +365,7 @@ def _article_url(args: argparse.Namespace, G: nx.DiGraph, url: str) -> str:
     return resolve(G, final) if final else resolve(G, url)
 
 
-def _credit_phrases(args: argparse.Namespace, pairs: list[tuple[str, str]]) -> dict:
+def _credit_phrases(engine: Engine, pairs: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
     """The credit sentence (link context) each copy gives for its source, when stored."""
     from sqlalchemy import or_
 
@@ -367,7 +375,7 @@ def _credit_phrases(args: argparse.Namespace, pairs: list[tuple[str, str]]) -> d
     if not pairs:
         return out
     copies = sorted({c for c, _ in pairs})
-    with Session(_engine(args)) as session:
+    with Session(engine) as session:
         rows = session.execute(
             select(Page.final_url, Page.url, Link.to_url, Link.context, Link.anchor_text)
             .join(Link, Link.page_id == Page.id)
@@ -386,8 +394,9 @@ def _credit_phrases(args: argparse.Namespace, pairs: list[tuple[str, str]]) -> d
 def cmd_trace(args: argparse.Namespace) -> int:
     from graph.trace import explain, render_explain
 
-    articles, _ = _graphs(args)
-    node = _article_url(args, articles, args.url)
+    engine = _engine(args)
+    articles, _ = _graphs(args, engine)
+    node = _article_url(engine, articles, args.url)
     data = explain(articles, node, max_copies=args.max_copies)
     items = [(step, step["copy"]["url"], step["source"]["url"]) for step in data["chain"]]
     stack = [(c, node) for c in data["copied_by"]]
@@ -395,7 +404,7 @@ def cmd_trace(args: argparse.Namespace) -> int:
         item, parent = stack.pop()
         items.append((item, item["url"], parent))
         stack += [(c, item["url"]) for c in item["copied_by"]]
-    phrases = _credit_phrases(args, [(c, src) for _, c, src in items])
+    phrases = _credit_phrases(engine, [(c, src) for _, c, src in items])
     for item, c, src in items:
         item["credit_phrase"] = phrases.get((c, src))
     print(json.dumps(data, indent=2, default=str) if args.json else render_explain(data))
@@ -447,6 +456,7 @@ def cmd_nightly(args: argparse.Namespace) -> int:
     from crawler.watch import nightly_seeds
 
     db_url = _db_url(args.db)
+    _must_exist(db_url)  # a nightly run continues a database; it never starts one
     engine = make_engine(db_url)
     try:
         with run_lock(engine):

@@ -63,6 +63,7 @@ def _excerpt(text: str, start: int, end: int, context: int) -> dict[str, Any]:
         "before": text[max(0, start - context) : start],
         "text": shared,
         "after": text[end : end + context],
+        "cut": [start - context > 0, end + context < len(text)],  # text left out around
     }
 
 
@@ -194,7 +195,10 @@ def render_compare(data: dict[str, Any], *, width: int = 100, color: bool = Fals
         out.append(f"--- passage {i}: A {p['a']['start']}-{p['a']['end']}, "
                    f"B {p['b']['start']}-{p['b']['end']}")  # fmt: skip
         texts = [
-            _clean(f"…{x['before']}{_OPEN}{x['text']}{_CLOSE}{x['after']}…")
+            _clean(
+                ("…" if x["cut"][0] else "") + f"{x['before']}{_OPEN}{x['text']}{_CLOSE}"
+                f"{x['after']}" + ("…" if x["cut"][1] else "")
+            )
             for x in (p["a"], p["b"])
         ]
         out += side_by_side(texts[0], texts[1], width, color=color)

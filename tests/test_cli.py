@@ -121,6 +121,7 @@ MISTAKES = [
     (["crawl", "http://a.test/", "--set", "PROVENANCE_CONTACT_URL=me"], "http(s) URL"),
     (["crawl", "http://a.test/", "--db", "mysql://u@h/db"], "unsupported database 'mysql'"),
     (["nightly", "--max-pages", "0"], "must be 1 or more"),
+    (["nightly", "--db", "{tmp}/typo.db"], "no database at"),
     (["watch", "remove", "--db", "{db}"], "watch remove needs a URL"),
     (["watch", "add", "--db", "{db}"], "watch add needs a URL"),
     (["watch", "add", "ftp://x", "--db", "{db}"], "not an http(s) URL"),
@@ -175,7 +176,8 @@ def test_mistakes_end_in_one_message(
 def test_read_only_commands_create_no_database(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    for verb in (["stats"], ["outlets"], ["export"], ["trace", "x"], ["report"], ["match"]):
+    for verb in (["stats"], ["outlets"], ["export"], ["trace", "x"], ["report"], ["match"],
+                 ["compare", "x", "y"], ["nightly"], ["watch", "list"]):  # fmt: skip
         assert run([*verb, "--db", str(tmp_path / "typo" / "x.db")], capsys)[0] == 2
     assert list(tmp_path.iterdir()) == []
 
