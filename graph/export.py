@@ -19,8 +19,9 @@ alone. networkx's writers also reject None and list values and keep characters t
 forbids. Rows are read a chunk at a time, each column cleaned in one pass over its joined
 text (:func:`_map_text`) and each chunk's text made by one ``str.join`` (:func:`_rows`):
 no Python loop per row or cell in the common case, which keeps the million-edge exports
-within reach. Tests read every file back with networkx's readers. Files are written to a
-temporary name and renamed, so a failed export never leaves half a file; the path ``-``
+within reach. Tests read every file back with networkx's readers (a dynamic GEXF, whose
+``timeformat="dateTime"`` networkx's reader does not know, with ElementTree). Files are
+written to a temporary name and renamed, so a failed export never leaves half a file; the path ``-``
 (or None) is standard output, written as a stream, and a path that is not a regular file
 (``/dev/stdout``, a named pipe, a symlink) is written through, never replaced. Every I/O
 failure is raised as :class:`ExportError`.
