@@ -11,9 +11,9 @@ SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
 
 # Who we are: a contact URL in the User-Agent lets site owners reach the researcher.
-PROVENANCE_CONTACT_URL = os.environ.get(
-    "PROVENANCE_CONTACT_URL", "https://example.org/provenance-crawler-contact"
-)
+# (lower-case: not a setting; the CLI warns when it is sent to real sites)
+placeholder_contact_url = "https://example.org/provenance-crawler-contact"
+PROVENANCE_CONTACT_URL = os.environ.get("PROVENANCE_CONTACT_URL", placeholder_contact_url)
 USER_AGENT = f"provenance-crawler/0.1 (+{PROVENANCE_CONTACT_URL})"
 
 # Politeness.

@@ -10,13 +10,8 @@ import tldextract
 from scrapy.linkextractors import IGNORED_EXTENSIONS
 from w3lib.url import canonicalize_url, url_query_cleaner
 
-# Query parameters that identify a visitor or a campaign, never a document. Removing them
-# turns session-id traps (a page linking to itself with a new id) into duplicates.
-NOISE_PARAMS = (
-    "sid", "sessionid", "session_id", "phpsessid", "jsessionid", "sessid", "oscsid",
-    "utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content",
-    "fbclid", "gclid", "mc_cid", "mc_eid", "ref_src",
-)  # fmt: skip
+# Session and tracking parameters: one rule for every normaliser (NOISE_PARAMS re-exported).
+from graph.tracking import NOISE_PARAMS, is_noise_param  # noqa: F401
 
 # Platforms that are linked from every news site but are never outlets on a trail.
 PLATFORM_DOMAINS = frozenset(
@@ -115,7 +110,7 @@ def normalize_url(url: str) -> str:
     document has one key however it was linked.
     """
     url = url.strip()
-    noise = [k for k, _ in parse_qsl(urlsplit(url).query, True) if k.lower() in NOISE_PARAMS]
+    noise = [k for k, _ in parse_qsl(urlsplit(url).query, True) if is_noise_param(k)]
     url = url_query_cleaner(url, noise, remove=True, unique=False, keep_fragments=False)
     url = canonicalize_url(url)
     parts = urlsplit(url)

@@ -10,10 +10,11 @@ first-seen order within one crawl.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
+
+from graph.tracking import is_noise_param
 
 __all__ = [
     "ESTIMATE",
@@ -63,20 +64,20 @@ EXCERPT_INSIDE = 0.8  # the excerpt is at least this much inside the other text
 EXCERPT_OUTSIDE = 0.5  # and the other text at most this much inside the excerpt
 # Uncertainty of a stated time, by articles.date_precision (see crawler/dates.py).
 _ZONE_SLACK = (timedelta(hours=14), timedelta(hours=12))  # UTC+14 .. UTC-12
-_NOISE = re.compile(r"^(utm_|fbclid|gclid)")
 
 
 def url_key(url: str) -> str:
-    """A URL reduced for comparison: no scheme, ``www.``, port, fragment, trailing slash.
+    """A URL reduced for comparison: no scheme, ``www.``, port, fragment, trailing slash,
+    nor the session and tracking parameters of :mod:`graph.tracking`.
 
-    >>> url_key("https://www.Example.com/a/?utm_source=x#top")
-    'example.com/a'
+    >>> url_key("https://www.Example.com/a/?utm_source=x&sid=9&id=2#top")
+    'example.com/a?id=2'
     """
     parts = urlsplit(url.strip())
     host = (parts.hostname or "").lower().removeprefix("www.")
     path = parts.path.rstrip("/")
     query = "&".join(
-        q for q in parts.query.split("&") if q and not _NOISE.match(q.split("=", 1)[0])
+        q for q in parts.query.split("&") if q and not is_noise_param(q.split("=", 1)[0])
     )
     return f"{host}{path}" + (f"?{query}" if query else "")
 
@@ -256,7 +257,8 @@ def decide(signals: list[Signal], min_confidence: float = MIN_CONFIDENCE) -> Dec
 
     >>> decide([Signal("attribution", "x", 0.95)]).source
     'x'
-    >>> decide([Signal("attribution", "x", 0.95), Signal("attribution", "y", 0.95)]).source
+    >>> decide([Signal("attribution", "x", 0.95), Signal("attribution", "y", 0.95)]).source is None
+    True
     """
     px, py = _strength(signals, "x"), _strength(signals, "y")
     if px >= py:

@@ -13,7 +13,7 @@ from crawler.db.models import Article
 from crawler.db.reuse_models import ReusePair, ReusePosting
 from graph.match import _estimate, match_article, match_pending, rebuild
 from graph.provenance import load_records, load_undecided
-from tests.test_match_helpers import add_article, day, paragraphs
+from tests.corpus import add_article, day, paragraphs
 
 LICENCE = (
     "Anyone is free to republish copy and redistribute the text in this content in any medium "
