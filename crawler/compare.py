@@ -103,6 +103,8 @@ def compare_pair(session: Session, url_a: str, url_b: str, *, context: int = 60)
         "kind": pair.kind,
         "similarity": round(pair.similarity, 4),
         "matched_words": pair.matched_words,
+        "quoted_words": pair.quoted_words,
+        "stock_words": pair.stock_words,
         "contained": {a.url: round(contained[a.url], 4), b.url: round(contained[b.url], 4)},
         "decision": (
             {"copy": urls[pair.copy_id], "source": urls[pair.source_id]}  # type: ignore[index]
@@ -171,8 +173,9 @@ def render_compare(data: dict[str, Any], *, width: int = 100, color: bool = Fals
     contained = data["contained"]
     out.append(
         f"{data['kind']} reuse, similarity {data['similarity']:.2f}, {data['matched_words']} "
-        f"words shared; {contained[a['url']]:.0%} of A is in B, {contained[b['url']]:.0%} "
-        "of B is in A"
+        f"words shared ({data['quoted_words']} inside quotation marks, {data['stock_words']} "
+        f"in stock phrases: neither counts as copying); {contained[a['url']]:.0%} of A is in "
+        f"B, {contained[b['url']]:.0%} of B is in A"
     )
     decision = data["decision"]
     if decision is None:
