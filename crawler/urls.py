@@ -13,10 +13,22 @@ from w3lib.url import canonicalize_url, url_query_cleaner
 # Query parameters that identify a visitor or a campaign, never a document. Removing them
 # turns session-id traps (a page linking to itself with a new id) into duplicates.
 NOISE_PARAMS = (
-    "sid", "sessionid", "session_id", "phpsessid", "jsessionid", "sessid", "oscsid",
-    "utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content",
-    "fbclid", "gclid", "mc_cid", "mc_eid", "ref_src",
+    "sid", "sessionid", "session_id", "session-id", "phpsessid", "jsessionid", "sessid",
+    "oscsid", "aspsessionid", "cfid", "cftoken", "zenid", "s_sid", "ssid", "sess",
+    "utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content", "utm_id",
+    "fbclid", "gclid", "dclid", "msclkid", "yclid", "mc_cid", "mc_eid", "ref_src",
 )  # fmt: skip
+# Session ids carried as path parameters (``/page.html;jsessionid=0A1B``), and ASP.NET's
+# cookieless session segment (``/(S(abcdef))/page.aspx``); w3lib keeps both.
+_PATH_SESSION = re.compile(
+    r";(?:jsessionid|phpsessid|sessionid|sid)=[^/?#;]*|/\([A-Z]\([a-z0-9]+\)\)(?=/)", re.I
+)
+
+
+def _is_noise(key: str) -> bool:
+    key = key.lower()
+    return key in NOISE_PARAMS or key.startswith("aspsessionid")  # ASPSESSIONIDQQGTRB...
+
 
 # Platforms that are linked from every news site but are never outlets on a trail.
 PLATFORM_DOMAINS = frozenset(
@@ -114,8 +126,8 @@ def normalize_url(url: str) -> str:
     scheme and host, and orders query arguments (w3lib's canonical form), so that one
     document has one key however it was linked.
     """
-    url = url.strip()
-    noise = [k for k, _ in parse_qsl(urlsplit(url).query, True) if k.lower() in NOISE_PARAMS]
+    url = _PATH_SESSION.sub("", url.strip())
+    noise = [k for k, _ in parse_qsl(urlsplit(url).query, True) if _is_noise(k)]
     url = url_query_cleaner(url, noise, remove=True, unique=False, keep_fragments=False)
     url = canonicalize_url(url)
     parts = urlsplit(url)
