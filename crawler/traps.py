@@ -1,0 +1,99 @@
+"""Per-shape page budget: a URL shape that keeps yielding no article gets no more requests.
+
+A trap is a family of URLs of one shape (``trap_pattern``: digits and query values
+aside) that a site generates without end: calendars, endless pagination, session-id and
+random-number pages, search results. However a trap links its pages (in a chain, as a
+tree of five links a page, with random numbers), each of its pages is one more page of
+its shape that is not an article. So the budget counts, per shape, the pages fetched
+that were not articles (listings, failures); pages stored as articles do not count, so a
+site whose articles all share one shape (``/news/world-12345678``) is crawled whole.
+
+The count comes from the items the crawl produced (``item_scraped``); the refusal
+happens here, when a request of a spent shape reaches the downloader, so requests queued
+before the shape was spent are refused too, without a byte sent. Fair scheduling
+(``BudgetMiddleware``) makes sure the trap's pages wait behind other shapes meanwhile.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from typing import Any
+
+from scrapy import Request, signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import IgnoreRequest, NotConfigured
+from scrapy.statscollectors import StatsCollector
+
+from crawler.db.models import FetchStatus
+from crawler.frontier import RequestKind
+from crawler.items import PageItem
+from crawler.urls import normalize_url, trap_pattern
+
+__all__ = ["EXEMPT_KINDS", "ShapeBudgetMiddleware", "TrapRefused", "shape_of"]
+
+log = logging.getLogger(__name__)
+
+# What a site declares or the user asked for is never a trap.
+EXEMPT_KINDS = frozenset(
+    {RequestKind.SEED, RequestKind.ROBOTS, RequestKind.FEED, RequestKind.SITEMAP, RequestKind.HOME}
+)
+_PRODUCTIVE = frozenset({FetchStatus.OK, FetchStatus.NOT_MODIFIED})
+
+
+def shape_of(url: str) -> str:
+    """The trap shape of ``url`` once session and tracking parameters are dropped."""
+    return trap_pattern(normalize_url(url))
+
+
+class TrapRefused(IgnoreRequest):
+    """A request refused as part of a crawler trap; ``first`` for the shape's first."""
+
+    def __init__(self, message: str, first: bool) -> None:
+        super().__init__(message)
+        self.first = first
+
+
+class ShapeBudgetMiddleware:
+    """Downloader middleware: refuses requests of a shape with too many non-article pages.
+
+    The first refusal in each shape is recorded (reason ``trap``); every refusal is
+    counted in ``trail/skipped/trap``.
+    """
+
+    def __init__(self, stats: StatsCollector, limit: int) -> None:
+        self.stats = stats
+        self.limit = limit
+        self.barren: Counter[str] = Counter()
+        self.refused: set[str] = set()
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ShapeBudgetMiddleware:
+        limit = crawler.settings.getint("PROVENANCE_MAX_PAGES_PER_SHAPE")
+        if limit <= 0:
+            raise NotConfigured("PROVENANCE_MAX_PAGES_PER_SHAPE is 0")
+        assert crawler.stats is not None
+        mw = cls(crawler.stats, limit)
+        crawler.signals.connect(mw.item_scraped, signal=signals.item_scraped)
+        return mw
+
+    def item_scraped(self, item: Any) -> None:
+        if not isinstance(item, PageItem) or item.fetch_status in _PRODUCTIVE:
+            return
+        if item.via in EXEMPT_KINDS or item.error == "trap":
+            return
+        self.barren[shape_of(item.url)] += 1
+
+    def process_request(self, request: Request) -> None:
+        if request.meta.get("kind") in EXEMPT_KINDS or request.meta.get("redirect_urls"):
+            return
+        shape = shape_of(request.url)
+        if self.barren[shape] < self.limit:
+            return
+        self.stats.inc_value("trail/skipped/trap")
+        first = shape not in self.refused
+        reason = f"{self.barren[shape]} pages of the shape {shape} without an article"
+        if first:
+            self.refused.add(shape)
+            log.warning("crawler trap at %s: %s", request.url, reason)
+        raise TrapRefused(f"trap: {reason}", first)
