@@ -7,12 +7,14 @@ updates rather than duplicates.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import Engine, func, select
@@ -22,6 +24,7 @@ from crawler.db.models import Article, CrawlRun, FetchStatus, Link, Page
 from crawler.db.session import make_engine
 from crawler.urls import normalize_url
 from tests.harness import crawl_args, provenance, simulated_web, write_seeds
+from tests.simweb import hostile
 
 pytestmark = pytest.mark.e2e
 
@@ -65,6 +68,15 @@ def crawled(request, tmp_path_factory) -> Iterator[Crawled]:  # noqa: ANN001
     else:
         db_url = request.getfixturevalue("pg_database_url")
     yield from _crawl_twice(db_url, tmp)
+
+
+def _host(url: str) -> str:
+    """A URL's host, IPv6 literals in one spelling."""
+    host = urlsplit(url).hostname or ""
+    try:
+        return str(ipaddress.ip_address(host))
+    except ValueError:
+        return host
 
 
 def _words(text: str) -> str:
@@ -137,6 +149,11 @@ def test_every_hostile_page_is_recorded_with_its_reason(crawled: Crawled) -> Non
                 if len(under) > 130:
                     problems.append(f"trap {prefix}: {len(under)} pages fetched")
                 continue
+            if expect == "private_address" and not url.startswith(hostile.H):
+                # a link, followed (if at all) to its host's home page: never requested
+                if not any(_host(u) == _host(url) and p.error == expect for u, p in pages.items()):
+                    problems.append(f"{url}: not recorded as {expect}")
+                continue
             page = pages.get(normalize_url(url))
             if page is None:
                 problems.append(f"{url}: not recorded (expected {expect})")
@@ -149,6 +166,12 @@ def test_every_hostile_page_is_recorded_with_its_reason(crawled: Crawled) -> Non
             elif page.error != expect:
                 problems.append(f"{url}: error {page.error!r}, expected {expect!r}")
     assert not problems, "\n".join(problems)
+
+
+def test_no_request_reaches_a_private_address(crawled: Crawled) -> None:
+    hosts = {url.split("/")[2] for url in crawled.hits}
+    assert hostile.HOST in hosts
+    assert all(h.rsplit(":", 1)[0].endswith(".test") for h in hosts), sorted(hosts)
 
 
 def test_failures_and_traps_are_counted_in_run_stats(crawled: Crawled) -> None:
