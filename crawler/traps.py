@@ -57,14 +57,21 @@ class TrapRefused(IgnoreRequest):
 class ShapeBudgetMiddleware:
     """Downloader middleware: refuses requests of a shape with too many non-article pages.
 
-    The first refusal in each shape is recorded (reason ``trap``); every refusal is
-    counted in ``trail/skipped/trap``.
+    A shape is spent when its pages without an article reach the limit. Outcomes arrive
+    after extraction, which lags behind the downloader when the machine is busy (a
+    trap's small pages can be fetched hundreds ahead of their analysis), so once a shape
+    has shown itself barren (a fifth of the limit, and more barren pages than articles)
+    the requests still awaiting their outcome count against it too. The first refusal
+    in each shape is recorded (reason ``trap``); every refusal is counted in
+    ``trail/skipped/trap``.
     """
 
     def __init__(self, stats: StatsCollector, limit: int) -> None:
         self.stats = stats
         self.limit = limit
-        self.barren: Counter[str] = Counter()
+        self.sent: Counter[str] = Counter()  # requests let through, per shape
+        self.done: Counter[str] = Counter()  # their outcomes seen
+        self.barren: Counter[str] = Counter()  # outcomes without an article
         self.refused: set[str] = set()
 
     @classmethod
@@ -78,17 +85,32 @@ class ShapeBudgetMiddleware:
         return mw
 
     def item_scraped(self, item: Any) -> None:
-        if not isinstance(item, PageItem) or item.fetch_status in _PRODUCTIVE:
+        if not isinstance(item, PageItem) or item.via in EXEMPT_KINDS or item.error == "trap":
             return
-        if item.via in EXEMPT_KINDS or item.error == "trap":
-            return
-        self.barren[shape_of(item.url)] += 1
+        shape = shape_of(item.url)
+        self.done[shape] += 1
+        if item.fetch_status not in _PRODUCTIVE:
+            self.barren[shape] += 1
+
+    def spent(self, shape: str) -> bool:
+        """Whether ``shape`` has used up its budget of pages without an article."""
+        barren = self.barren[shape]
+        if barren >= self.limit:
+            return True
+        productive = self.done[shape] - barren
+        if barren <= productive or barren * 5 < self.limit:
+            return False
+        pending = max(0, self.sent[shape] - self.done[shape])
+        return barren + pending - productive >= self.limit
 
     def process_request(self, request: Request) -> None:
-        if request.meta.get("kind") in EXEMPT_KINDS or request.meta.get("redirect_urls"):
+        meta = request.meta
+        if meta.get("kind") in EXEMPT_KINDS or meta.get("redirect_urls"):
             return
         shape = shape_of(request.url)
-        if self.barren[shape] < self.limit:
+        if not self.spent(shape):
+            if not meta.get("retry_times"):  # a retry awaits the same outcome
+                self.sent[shape] += 1
             return
         self.stats.inc_value("trail/skipped/trap")
         first = shape not in self.refused

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from crawler.db.models import Article, CrawlRun, FetchStatus, Link, Page
 from crawler.db.session import make_engine
+from crawler.settings import CONCURRENT_REQUESTS, PROVENANCE_MAX_PAGES_PER_SHAPE
 from crawler.urls import normalize_url
 from tests.harness import crawl_args, provenance, simulated_web, write_seeds
 from tests.simweb import hostile
@@ -146,7 +147,7 @@ def test_every_hostile_page_is_recorded_with_its_reason(crawled: Crawled) -> Non
             if expect == "trap":
                 prefix = normalize_url(spec["prefix"])
                 under = [u for u in pages if u.startswith(prefix)]
-                if len(under) > 130:
+                if len(under) > PROVENANCE_MAX_PAGES_PER_SHAPE + CONCURRENT_REQUESTS:
                     problems.append(f"trap {prefix}: {len(under)} pages fetched")
                 continue
             if expect == "private_address" and not url.startswith(hostile.H):

@@ -66,6 +66,40 @@ def test_shape_budget_counts_pages_without_an_article() -> None:
         assert mw.process_request(_request("http://a.test/list/page/7", kind)) is None
 
 
+def test_requests_awaiting_their_outcome_count_once_a_shape_shows_itself_barren() -> None:
+    mw = ShapeBudgetMiddleware(_stats(), limit=10)
+    shape = "http://a.test/list/page/{}"
+    for n in range(12):  # twelve requests out, no outcome yet: nothing known, all pass
+        assert mw.process_request(_request(shape.format(n))) is None
+    mw.item_scraped(_item(shape.format(0), FetchStatus.NOT_ARTICLE))
+    assert not mw.spent(shape_of(shape.format(0)))  # one barren page is no evidence yet
+    mw.item_scraped(_item(shape.format(1), FetchStatus.NOT_ARTICLE))
+    # two barren (a fifth of the limit), ten pending: 12 >= 10, the shape is spent
+    with pytest.raises(TrapRefused):
+        mw.process_request(_request(shape.format(99)))
+
+
+@pytest.mark.parametrize(
+    ("barren", "productive", "pending", "spent"),
+    [
+        (10, 0, 0, True),  # the limit reached by pages without an article
+        (10, 50, 0, True),  # however many articles there were
+        (2, 0, 8, True),  # barren so far, and enough in flight to reach the limit
+        (2, 0, 7, False),
+        (1, 0, 40, False),  # too little evidence to count what is in flight
+        (3, 3, 40, False),  # as many articles as not: not barren
+        (4, 1, 7, True),  # 4 + 7 - 1 = 10
+        (0, 0, 100, False),  # a listing's fan-out before any outcome
+    ],
+)
+def test_spent(barren: int, productive: int, pending: int, spent: bool) -> None:
+    mw = ShapeBudgetMiddleware(_stats(), limit=10)
+    shape = shape_of("http://a.test/news/world-1")
+    mw.barren[shape], mw.done[shape] = barren, barren + productive
+    mw.sent[shape] = barren + productive + pending
+    assert mw.spent(shape) is spent
+
+
 def test_articles_do_not_spend_a_shape_budget() -> None:
     mw = ShapeBudgetMiddleware(_stats(), limit=3)
     for n in range(50):  # a site whose articles all share one shape
