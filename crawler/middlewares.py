@@ -14,6 +14,7 @@ from scrapy.crawler import Crawler
 from scrapy.dupefilters import RFPDupeFilter
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Response
+from scrapy.signalmanager import SignalManager
 from scrapy.statscollectors import StatsCollector
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -23,6 +24,7 @@ from crawler.db.session import make_engine
 from crawler.frontier import RequestKind
 from crawler.items import PageItem
 from crawler.revisit import Known, conditional_headers, is_due
+from crawler.traps import page_outcome
 from crawler.urls import normalize_url, outlet_of, trap_pattern
 
 log = logging.getLogger(__name__)
@@ -159,8 +161,15 @@ class BudgetMiddleware:
     trap itself is then cut off by ``crawler.traps.ShapeBudgetMiddleware``.
     """
 
-    def __init__(self, stats: StatsCollector, per_outlet: int, chain_limit: int) -> None:
+    def __init__(
+        self,
+        stats: StatsCollector,
+        per_outlet: int,
+        chain_limit: int,
+        signals: SignalManager | None = None,
+    ) -> None:
         self.stats = stats
+        self.signals = signals
         self.per_outlet = per_outlet
         self.chain_limit = chain_limit
         self.admitted: Counter[str] = Counter()
@@ -177,6 +186,7 @@ class BudgetMiddleware:
             crawler.stats,
             s.getint("PROVENANCE_MAX_PAGES_PER_OUTLET"),
             s.getint("PROVENANCE_TRAP_PATTERN_LIMIT"),
+            crawler.signals,
         )
 
     def _chain(self, request: Request, response: Response) -> int:
@@ -228,8 +238,10 @@ class BudgetMiddleware:
     def _filter(self, response: Response, obj: Any) -> Iterator[Any]:
         if isinstance(obj, Request):
             yield from self._admit(obj, response)
-        else:
-            yield obj
+            return
+        if isinstance(obj, PageItem) and self.signals is not None:
+            self.signals.send_catch_log(signal=page_outcome, item=obj)
+        yield obj
 
     def process_spider_output(self, response: Response, result: Iterable[Any]) -> Iterator[Any]:
         for obj in result:

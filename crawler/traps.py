@@ -8,7 +8,9 @@ its shape that is not an article. So the budget counts, per shape, the pages fet
 that were not articles (listings, failures); pages stored as articles do not count, so a
 site whose articles all share one shape (``/news/world-12345678``) is crawled whole.
 
-The count comes from the items the crawl produced (``item_scraped``); the refusal
+The count comes from the items the crawl produced (``page_outcome``, sent by
+``BudgetMiddleware`` as the spider yields each page, and ``item_scraped`` for the
+failures that reach the pipelines only through the errback); the refusal
 happens here, when a request of a spent shape reaches the downloader, so requests queued
 before the shape was spent are refused too, without a byte sent. Fair scheduling
 (``BudgetMiddleware``) makes sure the trap's pages wait behind other shapes meanwhile.
@@ -30,7 +32,7 @@ from crawler.frontier import RequestKind
 from crawler.items import PageItem
 from crawler.urls import normalize_url, trap_pattern
 
-__all__ = ["EXEMPT_KINDS", "ShapeBudgetMiddleware", "TrapRefused", "shape_of"]
+__all__ = ["EXEMPT_KINDS", "ShapeBudgetMiddleware", "TrapRefused", "page_outcome", "shape_of"]
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +41,11 @@ EXEMPT_KINDS = frozenset(
     {RequestKind.SEED, RequestKind.ROBOTS, RequestKind.FEED, RequestKind.SITEMAP, RequestKind.HOME}
 )
 _PRODUCTIVE = frozenset({FetchStatus.OK, FetchStatus.NOT_MODIFIED})
+
+# Signal (``item=``): a page's item as soon as the spider produced it, before the item
+# pipelines; ``item_scraped`` comes only after storage and matching, which a busy
+# database can hold back by minutes.
+page_outcome = object()
 
 
 def shape_of(url: str) -> str:
@@ -73,6 +80,7 @@ class ShapeBudgetMiddleware:
         self.done: Counter[str] = Counter()  # their outcomes seen
         self.barren: Counter[str] = Counter()  # outcomes without an article
         self.refused: set[str] = set()
+        self.known: set[str] = set()  # URLs whose outcome is counted
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ShapeBudgetMiddleware:
@@ -81,12 +89,17 @@ class ShapeBudgetMiddleware:
             raise NotConfigured("PROVENANCE_MAX_PAGES_PER_SHAPE is 0")
         assert crawler.stats is not None
         mw = cls(crawler.stats, limit)
-        crawler.signals.connect(mw.item_scraped, signal=signals.item_scraped)
+        crawler.signals.connect(mw.outcome, signal=page_outcome)
+        crawler.signals.connect(mw.outcome, signal=signals.item_scraped)
         return mw
 
-    def item_scraped(self, item: Any) -> None:
+    def outcome(self, item: Any) -> None:
+        """Count a page's outcome once, from whichever signal brings it first."""
         if not isinstance(item, PageItem) or item.via in EXEMPT_KINDS or item.error == "trap":
             return
+        if item.url in self.known:
+            return
+        self.known.add(item.url)
         shape = shape_of(item.url)
         self.done[shape] += 1
         if item.fetch_status not in _PRODUCTIVE:

@@ -15,7 +15,7 @@ from crawler.failures import reason_for
 from crawler.frontier import RequestKind
 from crawler.items import PageItem
 from crawler.middlewares import BudgetMiddleware, RedirectLoopError, RedirectLoopMiddleware
-from crawler.traps import ShapeBudgetMiddleware, TrapRefused, shape_of
+from crawler.traps import ShapeBudgetMiddleware, TrapRefused, page_outcome, shape_of
 
 
 def _stats() -> StatsCollector:
@@ -51,7 +51,7 @@ def test_shape_budget_counts_pages_without_an_article() -> None:
     mw = ShapeBudgetMiddleware(stats, limit=3)
     for n in range(3):
         assert mw.process_request(_request(f"http://a.test/list/page/{n}")) is None
-        mw.item_scraped(_item(f"http://a.test/list/page/{n}", FetchStatus.NOT_ARTICLE))
+        mw.outcome(_item(f"http://a.test/list/page/{n}", FetchStatus.NOT_ARTICLE))
     # spent: the next request of the shape is refused, once recorded, always counted
     with pytest.raises(TrapRefused) as first:
         mw.process_request(_request("http://a.test/list/page/99"))
@@ -71,9 +71,9 @@ def test_requests_awaiting_their_outcome_count_once_a_shape_shows_itself_barren(
     shape = "http://a.test/list/page/{}"
     for n in range(12):  # twelve requests out, no outcome yet: nothing known, all pass
         assert mw.process_request(_request(shape.format(n))) is None
-    mw.item_scraped(_item(shape.format(0), FetchStatus.NOT_ARTICLE))
+    mw.outcome(_item(shape.format(0), FetchStatus.NOT_ARTICLE))
     assert not mw.spent(shape_of(shape.format(0)))  # one barren page is no evidence yet
-    mw.item_scraped(_item(shape.format(1), FetchStatus.NOT_ARTICLE))
+    mw.outcome(_item(shape.format(1), FetchStatus.NOT_ARTICLE))
     # two barren (a fifth of the limit), ten pending: 12 >= 10, the shape is spent
     with pytest.raises(TrapRefused):
         mw.process_request(_request(shape.format(99)))
@@ -105,8 +105,8 @@ def test_articles_do_not_spend_a_shape_budget() -> None:
     for n in range(50):  # a site whose articles all share one shape
         url = f"http://a.test/news/world-{12345678 + n}"
         assert mw.process_request(_request(url)) is None
-        mw.item_scraped(_item(url, FetchStatus.OK if n % 10 else FetchStatus.NOT_MODIFIED))
-    mw.item_scraped(_item("http://a.test/sitemap-1.xml", FetchStatus.FAILED, RequestKind.SITEMAP))
+        mw.outcome(_item(url, FetchStatus.OK if n % 10 else FetchStatus.NOT_MODIFIED))
+    mw.outcome(_item("http://a.test/sitemap-1.xml", FetchStatus.FAILED, RequestKind.SITEMAP))
     assert not mw.barren
 
 
@@ -162,3 +162,15 @@ def test_redirect_loop(url: str, hops: list[str], loop: bool) -> None:
     with pytest.raises(RedirectLoopError) as refused:
         mw.process_request(request)
     assert reason_for(refused.value, request.meta, url) == ("redirect_loop", None)
+
+
+def test_an_outcome_counts_once_and_arrives_before_the_pipelines() -> None:
+    crawler = get_crawler()
+    budget = BudgetMiddleware(_stats(), per_outlet=100, chain_limit=60, signals=crawler.signals)
+    shapes = ShapeBudgetMiddleware(_stats(), limit=10)
+    crawler.signals.connect(shapes.outcome, signal=page_outcome)
+    page = Response("http://a.test/list/page/1", request=_request("http://a.test/list/page/1"))
+    item = _item("http://a.test/list/page/1", FetchStatus.NOT_ARTICLE)
+    assert list(budget.process_spider_output(page, [item])) == [item]
+    shapes.outcome(item)  # item_scraped, later, with the same page
+    assert shapes.barren[shape_of(item.url)] == 1
