@@ -13,11 +13,13 @@ __all__ = ["NOISE_PARAMS", "NOISE_PREFIXES", "is_noise_param"]
 # into duplicates; campaign tags make one article look like many.
 NOISE_PARAMS = frozenset(
     {
-        "sid", "sessionid", "session_id", "phpsessid", "jsessionid", "sessid", "oscsid",
-        "fbclid", "gclid", "mc_cid", "mc_eid", "ref_src",
+        "sid", "sessionid", "session_id", "session-id", "phpsessid", "jsessionid", "sessid",
+        "oscsid", "cfid", "cftoken", "zenid", "s_sid", "ssid", "sess",
+        "fbclid", "gclid", "dclid", "msclkid", "yclid", "mc_cid", "mc_eid", "ref_src",
     }
 )  # fmt: skip
-NOISE_PREFIXES = ("utm_",)  # utm_source, utm_medium, utm_campaign, utm_term, utm_content, ...
+# utm_source, utm_medium, ...; ASP's ASPSESSIONIDQQGTRB... carries a random suffix
+NOISE_PREFIXES = ("utm_", "aspsessionid")
 
 
 def is_noise_param(name: str) -> bool:

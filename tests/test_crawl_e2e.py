@@ -7,6 +7,7 @@ updates rather than duplicates.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import re
 from collections.abc import Iterator
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import Engine, func, select
@@ -21,8 +23,10 @@ from sqlalchemy.orm import Session
 
 from crawler.db.models import Article, CrawlRun, FetchStatus, Link, Page
 from crawler.db.session import make_engine
+from crawler.settings import CONCURRENT_REQUESTS, PROVENANCE_MAX_PAGES_PER_SHAPE
 from crawler.urls import normalize_url
 from tests.harness import crawl_args, provenance, simulated_web, write_seeds
+from tests.simweb import hostile
 
 pytestmark = pytest.mark.e2e
 
@@ -66,6 +70,15 @@ def crawled(request, tmp_path_factory) -> Iterator[Crawled]:  # noqa: ANN001
     else:
         db_url = request.getfixturevalue("pg_database_url")
     yield from _crawl_twice(db_url, tmp)
+
+
+def _host(url: str) -> str:
+    """A URL's host, IPv6 literals in one spelling."""
+    host = urlsplit(url).hostname or ""
+    try:
+        return str(ipaddress.ip_address(host))
+    except ValueError:
+        return host
 
 
 def _words(text: str) -> str:
@@ -135,8 +148,13 @@ def test_every_hostile_page_is_recorded_with_its_reason(crawled: Crawled) -> Non
             if expect == "trap":
                 prefix = normalize_url(spec["prefix"])
                 under = [u for u in pages if u.startswith(prefix)]
-                if len(under) > 130:
+                if len(under) > PROVENANCE_MAX_PAGES_PER_SHAPE + CONCURRENT_REQUESTS:
                     problems.append(f"trap {prefix}: {len(under)} pages fetched")
+                continue
+            if expect == "private_address" and not url.startswith(hostile.H):
+                # a link, followed (if at all) to its host's home page: never requested
+                if not any(_host(u) == _host(url) and p.error == expect for u, p in pages.items()):
+                    problems.append(f"{url}: not recorded as {expect}")
                 continue
             page = pages.get(normalize_url(url))
             if page is None:
@@ -150,6 +168,12 @@ def test_every_hostile_page_is_recorded_with_its_reason(crawled: Crawled) -> Non
             elif page.error != expect:
                 problems.append(f"{url}: error {page.error!r}, expected {expect!r}")
     assert not problems, "\n".join(problems)
+
+
+def test_no_request_reaches_a_private_address(crawled: Crawled) -> None:
+    hosts = {url.split("/")[2] for url in crawled.hits}
+    assert hostile.HOST in hosts
+    assert all(h.rsplit(":", 1)[0].endswith(".test") for h in hosts), sorted(hosts)
 
 
 def test_failures_and_traps_are_counted_in_run_stats(crawled: Crawled) -> None:

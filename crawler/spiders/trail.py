@@ -18,6 +18,7 @@ import scrapy
 from scrapy.http import Request, Response
 from twisted.python.failure import Failure
 
+from crawler.addresses import resolved_private
 from crawler.db.models import FetchStatus
 from crawler.extraction import compress, sha256
 from crawler.extractor import ExtractorPool
@@ -26,6 +27,7 @@ from crawler.feeds import Listing, parse_listing, sitemaps_from_robots
 from crawler.frontier import RequestKind, follow_ups
 from crawler.items import PageItem
 from crawler.seeds import RejectedSeed, parse_seeds
+from crawler.traps import TrapRefused
 from crawler.urls import normalize_url, outlet_of
 from crawler.warc import WarcLocation, location_of
 
@@ -180,7 +182,11 @@ class TrailSpider(scrapy.Spider):
         request: Request = failure.request  # type: ignore[attr-defined]
         if request.meta.get("kind") == RequestKind.ROBOTS:
             return  # robots.txt read for sitemaps only: its absence is normal
+        if isinstance(failure.value, TrapRefused) and not failure.value.first:
+            return  # a trap is recorded once, at its first refusal; the rest are counted
         reason, status = reason_for(failure.value, request.meta, request.url)
+        if reason == "dns_error" and resolved_private(request.url):
+            reason = "private_address"  # our resolver refused the address it found
         response = getattr(failure.value, "response", None)
         archived = location_of(response if response is not None else request)
         detail = describe_failure(failure)

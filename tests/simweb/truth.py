@@ -52,6 +52,8 @@ def reachable(web: SimWeb) -> set[str]:
         if url in seen:
             continue
         seen.add(url)
+        if url in web.hostile.truth:
+            continue  # hostile cases, links to private addresses among them, lead nowhere
         host = urlsplit(url).hostname or ""
         if host not in hosts:
             hosts.add(host)
