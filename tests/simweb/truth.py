@@ -141,6 +141,7 @@ def build_truth(web: SimWeb) -> dict[str, Any]:
         for o in web.outlets
     }
     return {
+        "non_articles": non_articles(web),
         "seed": web.seed,
         "scale": web.scale,
         "epoch": web.epoch,
@@ -157,6 +158,29 @@ def build_truth(web: SimWeb) -> dict[str, Any]:
         "independent_groups": [[a.url for a in g] for g in web.indep_groups],
         "reachable": sorted(reach),
     }
+
+
+def non_articles(web: SimWeb) -> dict[str, dict[str, str]]:
+    """Every HTML page of the regular sites that a naive extractor may take for an article.
+
+    ``{"kind": "listing", "listing": home|section|tag|author|search|sitemap, "outlet": d}``
+    for listings; ``{"kind": "print"|"amp", "article": URL, "outlet": d}`` for the other
+    versions of an article (each with ``rel=canonical`` to that article).
+    """
+    out: dict[str, dict[str, str]] = {}
+    for url, (kind, arg) in web.routes.items():
+        if kind == "home":
+            out[url] = {"kind": "listing", "listing": "home", "outlet": arg[0].domain}
+        elif kind == "listing":
+            out[url] = {"kind": "listing", "listing": arg[1], "outlet": arg[0].domain}
+        elif kind in ("print", "amp"):
+            out[url] = {"kind": kind, "article": arg.url, "outlet": arg.outlet.domain}
+    return out
+
+
+def non_article_urls(truth: dict[str, Any]) -> set[str]:
+    """URLs that must never be stored as articles (listings, print and AMP versions)."""
+    return set(truth["non_articles"])
 
 
 def _valid(line: str) -> bool:
