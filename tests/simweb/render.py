@@ -55,7 +55,9 @@ RU_M = [
 
 REACTIONS = ["exactly this.", "this part says it all.", "finally someone says it.",
              "read that again.", "so much for that.", "hard to believe."]  # fmt: skip
-_SENTENCE_END = re.compile(r"(?<=[.!?\u201d])\s+(?=[A-Z\u0410-\u042f\u00c4\u00d6\u00dc\u201c\"])")
+_SENTENCE_END = re.compile(
+    r"(?:(?<=[.!?])|(?<=[.!?]\u201d))\s+(?=[A-Z\u0410-\u042f\u00c4\u00d6\u00dc\u201c\"])"
+)
 
 
 def split_sentences(paragraph: str) -> list[str]:
