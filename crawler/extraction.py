@@ -27,7 +27,14 @@ from crawler.attribution import classify_anchor
 from crawler.dates import DATE, structured_published
 from crawler.db.models import LinkKind
 from crawler.items import ArticleData, FoundLink
-from crawler.listing import is_alias, is_listing, listing_signals, listing_url_hint, teaser_blocks
+from crawler.listing import (
+    is_alias,
+    is_listing,
+    listing_signals,
+    listing_url_hint,
+    prose_words,
+    teaser_blocks,
+)
 from crawler.urls import (
     has_ignored_extension,
     home_url,
@@ -258,9 +265,12 @@ def analyse_html(body: bytes, url: str, content_type: str | None, min_words: int
     if is_alias(url, canonical, outlet_of):
         result.reason = "alias"  # a print or AMP version: its canonical is the article
         return result
-    if is_home(url) or link_words > words / 2 or _is_listing(tree, url, body_text):
+    lines = body_text.splitlines()
+    if is_home(url) or link_words > words / 2 or _is_listing(tree, url, lines):
         result.reason = "listing"
         return result
+    if prose_words(lines) < words / 2:
+        return result  # mostly menu items and labels, little running text: not an article
     published = structured_published(tree)
     if published is None and doc.date:
         parsed = _parse_day(doc.date)
@@ -281,7 +291,7 @@ def analyse_html(body: bytes, url: str, content_type: str | None, min_words: int
     return result
 
 
-def _is_listing(tree: HtmlElement, url: str, body_text: str) -> bool:
+def _is_listing(tree: HtmlElement, url: str, lines: list[str]) -> bool:
     """Whether the page's main text is mostly teasers of other pages of its outlet."""
     outlet = outlet_of(url)
 
@@ -292,7 +302,7 @@ def _is_listing(tree: HtmlElement, url: str, body_text: str) -> bool:
     blocks = teaser_blocks(tree, url, same_outlet)
     if not blocks:
         return False
-    return is_listing(listing_signals(blocks, body_text.splitlines()), listing_url_hint(url))
+    return is_listing(listing_signals(blocks, lines), listing_url_hint(url))
 
 
 def _text_before(parent: etree._Element, ref: etree._Element) -> str:

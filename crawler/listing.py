@@ -31,6 +31,7 @@ __all__ = [
     "is_listing",
     "listing_signals",
     "listing_url_hint",
+    "prose_words",
     "teaser_blocks",
 ]
 
@@ -193,6 +194,11 @@ def teaser_blocks(
             continue
         blocks.setdefault(block, Teaser(_squeeze(text), bool(_headline(a))))
     return list(blocks.values())
+
+
+def prose_words(lines: Iterable[str]) -> int:
+    """Words in lines of running text (three words or more), not menus, dates or labels."""
+    return sum(n for n in map(_words, lines) if n >= MIN_LINE_WORDS)
 
 
 def listing_signals(blocks: list[Teaser], main_lines: Iterable[str]) -> ListingSignals:

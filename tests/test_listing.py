@@ -278,8 +278,29 @@ CASES = [
 ]
 
 
+BIG_MENU = (
+    "<nav><ul>"
+    + "".join(
+        f'<li><a href="/#{s}-{k}">{s.title()} {k}</a></li>'
+        for s in ("world", "politics", "economy", "military", "society")
+        for k in ("latest", "analysis", "opinion", "video", "explainers", "archive", "live")
+    )
+    + "</ul></nav>"
+)
+CASES.append(
+    (
+        "empty section page: the extractor keeps the menu, there is no prose",
+        f"{SITE}/economy/",
+        head("Economy") + f"<body><header>{BIG_MENU}</header><main><h1>Economy</h1>"
+        f"<p>No posts yet.</p></main>{FOOTER}</body></html>",
+        "",
+    )
+)
+
+
 @pytest.mark.parametrize(("name", "url", "html", "reason"), CASES, ids=[c[0] for c in CASES])
 def test_listing_and_alias_pages(name: str, url: str, html: str, reason: str | None) -> None:
+    """``reason`` None: an article; "": not an article, without a reason; else the reason."""
     result = analyse_html(html.encode(), url, "text/html; charset=utf-8")
     assert result.error is None
     if reason is None:
@@ -287,7 +308,7 @@ def test_listing_and_alias_pages(name: str, url: str, html: str, reason: str | N
         assert result.reason is None
     else:
         assert result.article is None, name
-        assert result.reason == reason
+        assert result.reason == (reason or None)
 
 
 def test_listing_links_are_still_found() -> None:
