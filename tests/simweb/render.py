@@ -317,6 +317,14 @@ def _related(web: SimWeb, art: Art) -> str:
     return f'<aside class="{o.px}-side"><h3>Related stories</h3><ul>{li}</ul></aside>'
 
 
+def _listing_link(web: SimWeb, art: Art, kind: str, name: str, placeholder: str) -> str:
+    """The article's link to its section, tag or author page (listed articles only, so
+    that the link does not appear when a later night gives the page its first entry)."""
+    if not art.listed or art.disallowed:
+        return placeholder
+    return web.listing_urls.get((art.outlet.domain, kind, name), placeholder)
+
+
 def _rel_href(web: SimWeb, r: Art, art: Art) -> str:
     amp = web.alt_urls.get(r.url, {}).get("amp")
     return amp if amp and (r.id + art.id) % 2 == 0 else r.url
@@ -392,7 +400,7 @@ def _byline(web: SimWeb, art: Art) -> str:
     parts = []
     if art.author:
         by = {"de": "Von", "ru": "Автор:"}.get(art.lang, "By")
-        page = web.listing_urls.get((o.domain, "author", art.author), "/about#staff")
+        page = _listing_link(web, art, "author", art.author, "/about#staff")
         parts.append(
             f'<span class="{o.px}-author">{by} <a rel="author" href="{page}">'
             f"{e(art.author)}</a></span>"
@@ -424,12 +432,11 @@ def article_html(web: SimWeb, art: Art) -> bytes:
     head = _head(web, o, f"{art.title} | {o.name}", extra, art.lang)
     title = f'<h1 class="{o.px}-headline">{e(art.title)}</h1>'
     dek = f'<p class="{o.px}-dek">{e(art.dek)}</p>'
-    section = web.listing_urls.get((o.domain, "section", art.section), f"/#{art.section.lower()}")
+    section = _listing_link(web, art, "section", art.section, f"/#{art.section.lower()}")
     more = f'<p class="{o.px}-more">MORE: <a href="{section}">{e(art.section)}</a></p>'
     body = f'<div class="{o.px}-body">{_body(art)}</div>'
     tags = "".join(
-        f'<a class="{o.px}-tag" href="{web.listing_urls.get((o.domain, "tag", t), f"/#tag-{t}")}">'
-        f"{e(t)}</a>"
+        f'<a class="{o.px}-tag" href="{_listing_link(web, art, "tag", t, f"/#tag-{t}")}">{e(t)}</a>'
         for t in art.tags
     )
     main = f"{title}{dek}{_byline(web, art)}{more}{_share(o, art.url)}{body}<div>{tags}</div>"

@@ -160,19 +160,24 @@ def build_truth(web: SimWeb) -> dict[str, Any]:
     }
 
 
-def non_articles(web: SimWeb) -> dict[str, dict[str, str]]:
+def non_articles(web: SimWeb) -> dict[str, dict[str, Any]]:
     """Every HTML page of the regular sites that a naive extractor may take for an article.
 
-    ``{"kind": "listing", "listing": home|section|tag|author|search|sitemap, "outlet": d}``
-    for listings; ``{"kind": "print"|"amp", "article": URL, "outlet": d}`` for the other
-    versions of an article (each with ``rel=canonical`` to that article).
+    Listings: ``{"kind": "listing", "listing": home|section|tag|author|search|sitemap,
+    "outlet": d, "teasers": n}`` (``n`` articles listed, 0 for an empty section). The
+    other versions of an article, each with ``rel=canonical`` to it: ``{"kind": "print" or
+    "amp", "article": URL, "outlet": d}``.
     """
-    out: dict[str, dict[str, str]] = {}
+    out: dict[str, dict[str, Any]] = {}
     for url, (kind, arg) in web.routes.items():
         if kind == "home":
-            out[url] = {"kind": "listing", "listing": "home", "outlet": arg[0].domain}
+            o, _page, chunk, _pages = arg
+            out[url] = {"kind": "listing", "listing": "home", "outlet": o.domain}
+            out[url]["teasers"] = len(chunk)
         elif kind == "listing":
-            out[url] = {"kind": "listing", "listing": arg[1], "outlet": arg[0].domain}
+            o, listing, _name, _page, chunk, _pages, _base = arg
+            out[url] = {"kind": "listing", "listing": listing, "outlet": o.domain}
+            out[url]["teasers"] = len(chunk)
         elif kind in ("print", "amp"):
             out[url] = {"kind": kind, "article": arg.url, "outlet": arg.outlet.domain}
     return out

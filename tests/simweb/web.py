@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import random
+import zlib
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -33,10 +34,13 @@ LISTING_PATHS: dict[int, dict[str, str]] = {
     3: {"section": "/section/{slug}", "tag": "/tags/{slug}", "author": "/people/{slug}",
         "search": "/search?q={q}", "sitemap": "/sitemap.html"},
 }  # fmt: skip
-MIN_TAG, MIN_AUTHOR = 3, 3  # articles a tag or an author needs to get a page
+# Which sections, tags and authors have a page: fixed per outlet and name, so that article
+# pages (which link them) do not change when a later night adds articles.
+SECTION_PAGES = 3  # the first sections of the menu
+TAG_EVERY, AUTHOR_EVERY = 16, 5  # one tag name in 16, one author in 5 (by a stable hash)
 # Print and AMP versions, by variant: (print style, amp style); None: the outlet has none.
 ALT_STYLES = {0: ("query", "path"), 1: ("path", "query"), 2: ("query", None), 3: (None, "path")}
-ALT_SHARE = 6  # one article in ALT_SHARE has its print / AMP version
+ALT_SHARE = 8  # one article in ALT_SHARE has its print / AMP version
 
 
 def ok(body: bytes, ctype: str, modified: datetime) -> Response:
@@ -166,25 +170,22 @@ class SimWeb:
                 groups.setdefault(("tag", t), []).append(a)
             if a.author:
                 groups.setdefault(("author", a.author), []).append(a)
-        least = {"section": 1, "tag": MIN_TAG, "author": MIN_AUTHOR}
+        for s in o.sections[:SECTION_PAGES]:
+            groups.setdefault(("section", s), [])
         for (kind, name), members in groups.items():
-            if len(members) < least[kind]:
+            if not has_page(o, kind, name):
                 continue
             base = f"http://{o.host}" + paths[kind].format(slug=slug(name))
             if base in self.routes:
                 continue
-            pages = -(-len(members) // PER_PAGE)
+            pages = max(1, -(-len(members) // PER_PAGE))
             self.listing_urls[(o.domain, kind, name)] = base
             for p in range(1, pages + 1):
                 url = base if p == 1 else listing_page_url(base, p)
                 chunk = members[(p - 1) * PER_PAGE : p * PER_PAGE]
                 self.routes[url] = ("listing", (o, kind, name, p, chunk, pages, base))
-        tags = sorted(
-            (n for k, n in groups if k == "tag" and (o.domain, k, n) in self.listing_urls),
-            key=lambda n: (-len(groups[("tag", n)]), n),
-        )
-        if tags:  # "popular searches": the outlet's most used tag
-            q = tags[0]
+        if arts:  # "popular searches": a tag of the oldest article (the same every night)
+            q = arts[-1].tags[0]
             url = f"http://{o.host}" + paths["search"].format(q=quote_plus(q.lower()))
             self.listing_urls[(o.domain, "search", q)] = url
             self.popular[o.domain] = (q, url)
@@ -298,6 +299,14 @@ class SimWeb:
         from .truth import build_truth
 
         return build_truth(self)
+
+
+def has_page(o: Outlet, kind: str, name: str) -> bool:
+    """Whether the outlet has a listing page for this section, tag or author."""
+    if kind == "section":
+        return name in o.sections[:SECTION_PAGES]
+    every = TAG_EVERY if kind == "tag" else AUTHOR_EVERY
+    return zlib.crc32(f"{o.domain}:{kind}:{name}".encode()) % every == 0
 
 
 def slug(name: str) -> str:
