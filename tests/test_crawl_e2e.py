@@ -126,6 +126,54 @@ def test_every_reachable_article_is_stored_with_its_fields(crawled: Crawled) -> 
     assert len(wrong) <= 0.02 * len(expected), "\n".join(wrong[:20])
 
 
+def test_listings_and_print_amp_versions_are_not_articles(crawled: Crawled) -> None:
+    """Only truth articles are stored as articles; listings and aliases keep their reason."""
+    truth = crawled.truth
+    non = truth["non_articles"]
+    with Session(crawled.engine) as s:
+        stored = set(s.scalars(select(Article.url)))
+        pages = {p.url: p for p in s.scalars(select(Page).where(Page.url.in_(list(non))))}
+        hostile_ok = set(
+            s.scalars(
+                select(Page.final_url).where(
+                    Page.url.in_(
+                        [
+                            normalize_url(u)
+                            for u, v in truth["hostile"].items()
+                            if v["expect"] == "ok"
+                        ]
+                    )
+                )
+            )
+        )
+    as_articles = sorted(stored & set(non))
+    assert not as_articles, (
+        f"{len(as_articles)} non-article pages stored as articles: {as_articles[:5]}"
+    )
+    stray = sorted(stored - set(truth["articles"]) - hostile_ok)
+    assert not stray, f"stored as articles but not articles: {stray[:5]}"
+    reachable = {u for u, a in truth["articles"].items() if a["reachable"] and not a["disallowed"]}
+    assert reachable <= stored
+    fetched = {u: p for u, p in pages.items() if p.fetch_status != FetchStatus.FAILED}
+    assert len(fetched) >= 0.9 * len(set(non) & set(truth["reachable"]))
+    kinds = {"listing": "listing", "print": "alias", "amp": "alias"}
+    wrong = [  # a listing too short to need a decision has no reason
+        f"{u}: {p.fetch_status}/{p.error}, expected not_article/{kinds[non[u]['kind']]}"
+        for u, p in fetched.items()
+        if p.fetch_status != FetchStatus.NOT_ARTICLE
+        or p.error not in (kinds[non[u]["kind"]], None if non[u]["kind"] == "listing" else "")
+    ]
+    assert not wrong, "\n".join(wrong[:10])
+    listings = [p.error for u, p in fetched.items() if non[u]["kind"] == "listing"]
+    assert listings.count("listing") >= 0.8 * len(listings)
+    with Session(crawled.engine) as s:
+        run = s.scalars(select(CrawlRun).order_by(CrawlRun.id)).first()
+    assert run is not None
+    assert run.stats.get("trail/not_article/listing", 0) > 0
+    assert run.stats.get("trail/not_article/alias", 0) > 0
+    assert not any(k in run.stats for k in ("trail/failed/listing", "trail/failed/alias"))
+
+
 def test_no_robots_disallowed_page_is_fetched(crawled: Crawled) -> None:
     disallowed = [u for u, a in crawled.truth["articles"].items() if a["disallowed"]]
     assert disallowed, "the simulated web must disallow some pages"

@@ -149,12 +149,14 @@ class TrailSpider(scrapy.Spider):
         if analysis.error:
             status = FetchStatus.FAILED
         else:
+            if analysis.reason:  # a listing or a print/AMP alias: links followed, no article
+                self.crawler.stats.inc_value(f"trail/not_article/{analysis.reason}")
             for url, next_kind in follow_ups(final, analysis):
                 yield self.request(url, next_kind)
         yield self._item(
             response,
             fetch_status=status,
-            error=analysis.error,
+            error=analysis.error or analysis.reason,
             error_detail=analysis.error_detail,
             encoding=analysis.encoding,
             content_hash=analysis.content_hash,

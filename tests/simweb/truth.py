@@ -144,6 +144,7 @@ def build_truth(web: SimWeb) -> dict[str, Any]:
         for o in web.outlets
     }
     return {
+        "non_articles": non_articles(web),
         "seed": web.seed,
         "scale": web.scale,
         "epoch": web.epoch,
@@ -160,6 +161,34 @@ def build_truth(web: SimWeb) -> dict[str, Any]:
         "independent_groups": [[a.url for a in g] for g in web.indep_groups],
         "reachable": sorted(reach),
     }
+
+
+def non_articles(web: SimWeb) -> dict[str, dict[str, Any]]:
+    """Every HTML page of the regular sites that a naive extractor may take for an article.
+
+    Listings: ``{"kind": "listing", "listing": home|section|tag|author|search|sitemap,
+    "outlet": d, "teasers": n}`` (``n`` articles listed, 0 for an empty section). The
+    other versions of an article, each with ``rel=canonical`` to it: ``{"kind": "print" or
+    "amp", "article": URL, "outlet": d}``.
+    """
+    out: dict[str, dict[str, Any]] = {}
+    for url, (kind, arg) in web.routes.items():
+        if kind == "home":
+            o, _page, chunk, _pages = arg
+            out[url] = {"kind": "listing", "listing": "home", "outlet": o.domain}
+            out[url]["teasers"] = len(chunk)
+        elif kind == "listing":
+            o, listing, _name, _page, chunk, _pages, _base = arg
+            out[url] = {"kind": "listing", "listing": listing, "outlet": o.domain}
+            out[url]["teasers"] = len(chunk)
+        elif kind in ("print", "amp"):
+            out[url] = {"kind": kind, "article": arg.url, "outlet": arg.outlet.domain}
+    return out
+
+
+def non_article_urls(truth: dict[str, Any]) -> set[str]:
+    """URLs that must never be stored as articles (listings, print and AMP versions)."""
+    return set(truth["non_articles"])
 
 
 def _valid(line: str) -> bool:
