@@ -26,7 +26,7 @@ import orjson
 from graph.build import Story, stories
 from graph.measures import OUTLET_COLUMNS, outlet_table
 from graph.report_html.layout import community_layout
-from graph.report_html.stories import Passages, stories_html, text
+from graph.report_html.story_view import Passages, stories_html, text
 
 __all__ = [
     "VENDORED",
@@ -329,11 +329,11 @@ def write_report(
 <span class="uncredited">red</span> ones mostly not. Click an outlet for its ego view;
 scroll to zoom, drag to pan.</p>
 </section>
-<section class="view" id="view-stories" aria-label="Stories">
+<section class="view" id="view-stories" aria-label="Stories" hidden>
 <h2>Stories</h2>
 {stories_html(A, found, passages, max_detailed=max_stories)}
 </section>
-<section class="view" id="view-tables" aria-label="Tables">
+<section class="view" id="view-tables" aria-label="Tables" hidden>
 <h2>Outlets</h2>
 {outlet_table_html(rows)}
 <h2>Database</h2>

@@ -3,7 +3,10 @@
    with textContent (never innerHTML), so nothing crawled can become markup. */
 (function () {
   "use strict";
-  var report = (window.provenanceReport = { ready: false, shown: null });
+  var report = (window.provenanceReport = { ready: false, shown: null, timings: {} });
+  var t0 = performance.now();
+  function lap(name) { report.timings[name] = Math.round(performance.now() - t0); }
+  report.timings["script started (since navigation)"] = Math.round(t0);
   var $ = function (id) { return document.getElementById(id); };
 
   function el(tag, content, cls) {
@@ -56,9 +59,12 @@
   });
 
   /* The outlet network ------------------------------------------------------------------- */
+  lap("views and tables wired");
   var data = JSON.parse($("graph-data").textContent);
+  lap("data parsed");
   var N = data.nodes, E = data.edges;
   var n = N.id.length, m = E.s.length;
+  var ARROWS_UP_TO = 20000;
   var CREDITED = "#9db4c8", UNCREDITED = "#e0605a", DIM = "#e6e6ea";
 
   var graph = new graphology.Graph({ type: "directed", multi: false, allowSelfLoops: false });
@@ -73,6 +79,7 @@
       i: i
     });
   }
+  lap("graph built");
   var edgeShown = new Uint8Array(m), nodeShown = new Uint8Array(n), nodeMatch = new Uint8Array(n);
   var state = { minWeight: 1, credited: true, uncredited: true, minConf: 0, from: null, to: null,
                 query: "", selected: null };
@@ -262,17 +269,22 @@
   var renderer = new Sigma(graph, $("graph"), {
     nodeReducer: nodeReducer,
     edgeReducer: edgeReducer,
-    defaultEdgeType: "arrow",
+    // Arrow heads are unreadable in a dense graph and cost most of the drawing time in a
+    // software-rendered WebGL: above ARROWS_UP_TO links, plain lines (no arrow program).
+    defaultEdgeType: m > ARROWS_UP_TO ? "line" : "arrow",
+    edgeProgramClasses: m > ARROWS_UP_TO ? { arrow: Sigma.rendering.EdgeLineProgram } : {},
     labelRenderedSizeThreshold: 9,
     zIndex: false,
     allowInvalidContainer: true,
     minCameraRatio: 0.02,
     maxCameraRatio: 4
   });
+  lap("first render");
   report.renderer = renderer;
   report.graph = graph;
   renderer.on("clickNode", function (ev) { select(graph.getNodeAttribute(ev.node, "i")); });
   recompute();
+  lap("ready");
   report.ready = true;
   document.body.dataset.ready = "1";
 })();
