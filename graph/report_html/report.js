@@ -127,6 +127,7 @@
     if (!nodeShown[k]) return Object.assign({}, attrs, { hidden: true });
     if (state.query && !nodeMatch[k]) return Object.assign({}, attrs, { color: DIM, label: "" });
     if (state.query || k === state.selected) return Object.assign({}, attrs, { highlighted: true, forceLabel: true });
+    if (state.selected !== null) return Object.assign({}, attrs, { forceLabel: true });
     return attrs;
   }
   function edgeReducer(key, attrs) {
@@ -146,6 +147,7 @@
     if (!items.length) list.appendChild(el("li", "none", "muted"));
   }
   function credit(k) { return E.cr[k] + " credited, " + E.un[k] + " uncredited"; }
+  function articles(w) { return w + (w === 1 ? " article" : " articles"); }
 
   function select(k) {
     state.selected = k;
@@ -168,10 +170,10 @@
     }
     var byWeight = function (a, b) { return E.w[b] - E.w[a]; };
     fill($("ego-sources"), out.sort(byWeight).slice(0, 20).map(function (e) {
-      return N.id[E.t[e]] + ": " + E.w[e] + " articles (" + credit(e) + ")";
+      return N.id[E.t[e]] + ": " + articles(E.w[e]) + " (" + credit(e) + ")";
     }));
     fill($("ego-copiers"), inc.sort(byWeight).slice(0, 20).map(function (e) {
-      return N.id[E.s[e]] + ": " + E.w[e] + " articles (" + credit(e) + ")";
+      return N.id[E.s[e]] + ": " + articles(E.w[e]) + " (" + credit(e) + ")";
     }));
     fill($("ego-lags"), out.filter(function (e) { return E.lag[e] !== null; })
       .sort(function (a, b) { return E.lag[a] - E.lag[b]; }).slice(0, 5)
@@ -180,10 +182,24 @@
     var row = document.querySelector('#outlet-table tr[data-outlet="' + CSS.escape(N.id[k]) + '"]');
     if (row) row.classList.add("selected");
     recompute();
-    if (report.renderer) {
-      var d = report.renderer.getNodeDisplayData(String(k));
-      if (d) report.renderer.getCamera().animate({ x: d.x, y: d.y, ratio: 0.5 }, { duration: 300 });
+    fitShown();
+  }
+
+  /* Move the camera onto the nodes shown (camera coordinates are those of the node
+     display data, the whole graph spanning about 0..1 at ratio 1). */
+  function fitShown() {
+    var r = report.renderer;
+    if (!r) return;
+    var x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+    for (var k = 0; k < n; k++) {
+      if (!nodeShown[k]) continue;
+      var d = r.getNodeDisplayData(String(k));
+      if (!d) continue;
+      x0 = Math.min(x0, d.x); x1 = Math.max(x1, d.x); y0 = Math.min(y0, d.y); y1 = Math.max(y1, d.y);
     }
+    if (x0 === Infinity) return;
+    var ratio = Math.min(1.2, Math.max(0.12, 1.3 * Math.max(x1 - x0, y1 - y0)));
+    r.getCamera().animate({ x: (x0 + x1) / 2, y: (y0 + y1) / 2, ratio: ratio }, { duration: 300 });
   }
   report.select = function (name) { var k = N.id.indexOf(name); select(k === -1 ? null : k); };
   $("ego-close").addEventListener("click", function () { select(null); });
