@@ -622,3 +622,22 @@ def test_control_page_shows_the_injection_check_can_fail(
         assert t.page.evaluate("() => window.__pwned") >= 2
     finally:
         t.page.context.close()
+
+
+@pytest.mark.parametrize(
+    ("records", "edges"),
+    [
+        ([ArticleRecord("https://a.test/1", "a.test")], []),
+        ([ArticleRecord("https://a.test/1", "a.test"), ArticleRecord("https://b.test/1", "b.test")],
+         []),
+        ([], [CopyEdge("https://b.test/1", "https://a.test/1", 0.9, "full", 0.9)]),
+    ],
+)  # fmt: skip
+def test_small_and_unlinked_networks_still_make_a_page(
+    tmp_path: Path, records: list[ArticleRecord], edges: list[CopyEdge]
+) -> None:
+    A, G = build_graphs(records, edges)
+    html = write_report(tmp_path, A, G).read_text(encoding="utf-8")
+    start = html.index('<script type="application/json" id="graph-data">') + 48
+    data = json.loads(html[start : html.index("</script>", start)])
+    assert data["nodes"]["id"] == list(G) and len(data["edges"]["s"]) == G.number_of_edges()

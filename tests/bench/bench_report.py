@@ -14,6 +14,7 @@ under 30 s, ready in under 10 s, on a 2-core machine.
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import sys
 import tempfile
@@ -77,8 +78,14 @@ def synthetic(
     return records, edges
 
 
-def browser_ready(path: Path, screenshot: Path | None = None) -> float:
-    """Seconds from navigation to ``window.provenanceReport.ready`` in headless Chromium."""
+def browser_ready(path: Path, screenshot: Path | None = None) -> tuple[float, dict[str, int]]:
+    """Seconds from navigation until the page is ready to use in headless Chromium, and
+    the page's own timings (ms).
+
+    Ready: the script has drawn the network and wired the controls (``data-ready`` on
+    the body) and the browser's main thread is free again to answer (the first frame,
+    which waits for the software WebGL to finish drawing, comes after the script).
+    """
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
@@ -86,13 +93,14 @@ def browser_ready(path: Path, screenshot: Path | None = None) -> float:
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             start = time.perf_counter()
-            page.goto(path.resolve().as_uri())
-            page.wait_for_function("window.provenanceReport && window.provenanceReport.ready",
-                                   timeout=120_000)  # fmt: skip
+            page.goto(path.resolve().as_uri(), wait_until="commit")
+            page.wait_for_selector("body[data-ready]", state="attached", timeout=120_000)
+            page.evaluate("() => new Promise(r => requestAnimationFrame(() => setTimeout(r)))")
             ready = time.perf_counter() - start
+            timings = page.evaluate("() => window.provenanceReport.timings")
             if screenshot is not None:
                 page.screenshot(path=str(screenshot))
-            return ready
+            return ready, timings
         finally:
             browser.close()
 
@@ -118,8 +126,13 @@ def main(argv: list[str] | None = None) -> int:
         size = path.stat().st_size
         print(f"report written in {wall:.1f} s ({cpu:.1f} s CPU): {path.name} "
               f"{size / 2**20:.1f} MiB  [target < 30 s]")  # fmt: skip
-        ready = browser_ready(path, out / "bench-report.png" if args.out else None)
+        ready, timings = browser_ready(path, out / "bench-report.png" if args.out else None)
         print(f"ready in headless Chromium in {ready:.1f} s  [target < 10 s]")
+        print("  the page's script (ms from its start): "
+              + ", ".join(f"{k} {v}" for k, v in timings.items()))  # fmt: skip
+    load = os.getloadavg()
+    print(f"load average during the run: {load[0]:.1f} (1 min), {load[1]:.1f} (5 min) "
+          f"on {os.cpu_count()} cores")  # fmt: skip
     ok = wall < 30 and ready < 10
     print("PASS" if ok else "FAIL")
     return 0 if ok else 1
