@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 import re
 from collections import deque
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -225,29 +225,25 @@ def copy_tree(
     listed = 0
     out: list[str] = ['<ul class="tree">']
     # An explicit stack, not recursion: a chain of thousands of copies is possible.
-    stack: list[tuple[str, Iterable[str] | None]] = [("", iter(story.roots))]
-    parents: list[str | None] = [None]
+    # Each level: the article whose copies are being listed (None: the roots) and those left.
+    stack: list[tuple[str | None, Iterator[str]]] = [(None, iter(story.roots))]
     while stack:
-        _, it = stack[-1]
-        child = next(it, None)  # type: ignore[arg-type]
+        parent, rest_of_level = stack[-1]
+        child = next(rest_of_level, None)
         if child is None:
             stack.pop()
-            parents.pop()
             out.append("</ul></li>" if stack else "</ul>")
             continue
         if listed >= max_items:
             continue
         listed += 1
-        parent = parents[-1]
         entry = _article(A, child, lag(child))
         if parent is not None:
             entry += _evidence(A, child, parent, passages, max_passages)
         out.append(f"<li>{entry}")
-        kids = children.get(child)
-        if kids:
+        if children.get(child):
             out.append('<ul class="tree">')
-            stack.append((child, iter(kids)))
-            parents.append(child)
+            stack.append((child, iter(children[child])))
         else:
             out.append("</li>")
     rest = [n for n in story.nodes if n not in seen]
