@@ -324,7 +324,8 @@ def write_report(
 </aside>
 </div>
 <p class="legend">Node size: articles other outlets copied from it. Colour: community
-(Louvain). An arrow points from the copying outlet to its source;
+(Louvain). An arrow points from the copying outlet to its source (above 20,000 links,
+links are drawn as plain lines);
 <span class="credited">blue-grey</span> links are mostly credited,
 <span class="uncredited">red</span> ones mostly not. Click an outlet for its ego view;
 scroll to zoom, drag to pan.</p>

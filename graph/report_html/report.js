@@ -285,10 +285,13 @@
   var renderer = new Sigma(graph, $("graph"), {
     nodeReducer: nodeReducer,
     edgeReducer: edgeReducer,
-    // Arrow heads are unreadable in a dense graph and cost most of the drawing time in a
-    // software-rendered WebGL: above ARROWS_UP_TO links, plain lines (no arrow program).
+    // Arrow heads are unreadable in a dense graph, and drawing links as rectangles costs
+    // most of the time in a software-rendered WebGL: above ARROWS_UP_TO links, one-pixel
+    // GL lines (sigma's EdgeLineProgram) for every link type.
     defaultEdgeType: m > ARROWS_UP_TO ? "line" : "arrow",
-    edgeProgramClasses: m > ARROWS_UP_TO ? { arrow: Sigma.rendering.EdgeLineProgram } : {},
+    edgeProgramClasses: m > ARROWS_UP_TO
+      ? { arrow: Sigma.rendering.EdgeLineProgram, line: Sigma.rendering.EdgeLineProgram }
+      : {},
     labelRenderedSizeThreshold: 9,
     zIndex: false,
     allowInvalidContainer: true,
@@ -299,7 +302,8 @@
   report.renderer = renderer;
   report.graph = graph;
   renderer.on("clickNode", function (ev) { select(graph.getNodeAttribute(ev.node, "i")); });
-  recompute();
+  // No recompute() here: the state was computed before the renderer drew its first frame,
+  // and a refresh would process and draw every link a second time.
   lap("ready");
   report.ready = true;
   document.body.dataset.ready = "1";
