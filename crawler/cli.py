@@ -309,7 +309,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         from crawler.report_html import write_html_report
 
         path = write_html_report(engine, args.output or "out/report", since=args.since)
-        print(f"wrote {path} (open it in a browser: file://{path.resolve()})")
+        print(f"wrote {path} (open it in a browser: {path.resolve().as_uri()})")
         return 0
     with Session(engine) as session:
         since = args.since or last_run_start(session)
