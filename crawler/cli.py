@@ -546,6 +546,12 @@ def cmd_report(args: argparse.Namespace) -> int:
     from graph.changes import changes_since, last_run_start, render_markdown
 
     engine = _engine(args)
+    if args.format == "html":  # the whole database (or copies since --since), as a page
+        from crawler.report_html import write_html_report
+
+        path = write_html_report(engine, args.output or "out/report", since=args.since)
+        print(f"wrote {path} (open it in a browser: {path.resolve().as_uri()})")
+        return 0
     with Session(engine) as session:
         since = args.since or last_run_start(session)
         if since is None:
@@ -659,7 +665,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="changes since the latest crawl run started (the default)",
     )
     window.add_argument("--since", type=_date, metavar="DATE", help="changes since DATE instead")
-    report.add_argument("--format", choices=("md", "json"), default="md")
+    report.add_argument("--format", choices=("md", "json", "html"), default="md")
+    report.add_argument("-o", "--output", metavar="DIR",
+                        help="html: the folder for index.html (default out/report)")  # fmt: skip
     report.set_defaults(func=cmd_report)
 
     db = sub.add_parser("db", help="database maintenance")
