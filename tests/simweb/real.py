@@ -141,6 +141,10 @@ def events(part: str, path: Path | None = None) -> dict[str, list[RealDoc]]:
             continue
         title = _tidy(row.get("title") or "")
         if not title or _is_date_line(title) or _DATE_LINE.search(title):
-            title = " ".join(paras[0].split()[:12])
+            title = paras[0]
+        # The corpus often gives a document's first sentence as its title; a headline
+        # is a dozen words (a 40-word "headline" would not be one on any listing page).
+        words = title.split()
+        title = " ".join(words[:12]) + ("…" if len(words) > 14 else " ".join(["", *words[12:]]))
         kept.append(RealDoc(row["doc"], row["event"], title, paras))
     return {e: docs for e, docs in sorted(out.items()) if len(docs) >= 2}
