@@ -272,7 +272,7 @@ def analyse_html(body: bytes, url: str, content_type: str | None, min_words: int
     if is_home(url) or link_words > words / 2 or _is_listing(tree, url, lines):
         result.reason = "listing"
         return result
-    if prose_words(lines) < words / 2:
+    if prose_words(lines) < min_words:
         return result  # mostly menu items and labels, little running text: not an article
     published = structured_published(tree)
     if published is None and doc.date:

@@ -56,6 +56,7 @@ MAX_HEADLINE_WORDS = 30
 MAX_TEASER_WORDS = 150  # a teaser block: headline, a few sentences, date, author
 MAX_WORDS_BEFORE_HEADLINE = 15  # a kicker or a date may come first, not a paragraph
 MIN_LINE_WORDS = 3  # shorter lines of the main text (menus, dates, "Share") are not weighed
+PROSE_LINE_WORDS = 10  # a line of running text: a sentence, not a menu item or a label
 MAX_RUNNING_WORDS = 2  # words beside a link on its line; more and it is inline in a sentence
 
 
@@ -197,8 +198,14 @@ def teaser_blocks(
 
 
 def prose_words(lines: Iterable[str]) -> int:
-    """Words in lines of running text (three words or more), not menus, dates or labels."""
-    return sum(n for n in map(_words, lines) if n >= MIN_LINE_WORDS)
+    """Words in lines of running text (sentences: ``PROSE_LINE_WORDS`` words or more), not
+    menus, teaser labels ("Trending story 3"), dates or captions.
+
+    >>> line = "Robert Pitman denied setting fire to the Waitrose store on Sunday."
+    >>> prose_words(["Home", "Trending story 3", line])
+    11
+    """
+    return sum(n for n in map(_words, lines) if n >= PROSE_LINE_WORDS)
 
 
 def listing_signals(blocks: list[Teaser], main_lines: Iterable[str]) -> ListingSignals:

@@ -125,15 +125,16 @@ def write_html_report(
     since: datetime | None = None,
     max_stories: int = 100,
 ) -> Path:
-    """Write the HTML report of the database (copies first seen from ``since``)."""
+    """Write the HTML report of the database (articles published from ``since``, undated
+    ones by first seen, as ``provenance export --since``)."""
     with Session(engine) as session:
-        records, edges = load_records(session, since)
+        records, edges = load_records(session)
         if not records:
             raise EmptyDatabaseError(
                 f"no articles in the database ({describe(engine)}): run `provenance crawl` first"
             )
         totals = load_totals(session)
-        A, G = build_graphs(records, edges)
+        A, G = build_graphs(records, edges, since=since)
         found = stories(A)
         shown = {n for s in found[:max_stories] if s.size > 1 for n in s.nodes}
         passages = load_passages(session, ((u, v) for u in shown for v in A._succ[u]))

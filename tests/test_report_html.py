@@ -267,6 +267,7 @@ def test_hostile_titles_reach_the_page_only_as_text(tmp_path: Path) -> None:
 
 
 def test_report_command_on_an_empty_database(tmp_path: Path) -> None:
+    assert provenance(["db", "upgrade", "--db", str(tmp_path / "empty.db")]).returncode == 0
     done = provenance(["report", "--db", str(tmp_path / "empty.db"), "--format", "html",
                        "-o", str(tmp_path / "r")])  # fmt: skip
     assert done.returncode == 2
