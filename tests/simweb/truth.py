@@ -32,7 +32,7 @@ def disallowed(web: SimWeb, url: str) -> bool:
     host = u.hostname or ""
     if host == hostile.HOST:
         return u.path.startswith("/private/")
-    o = next((o for o in web.outlets if o.host == host), None)
+    o = next((o for o in web.outlets + web.islands if o.host == host), None)
     return bool(o and o.disallow and u.path.startswith(o.disallow))
 
 
@@ -129,18 +129,21 @@ def build_truth(web: SimWeb) -> dict[str, Any]:
             )
             ed["weight"] += 1
             ed["credited" if a.credited else "uncredited"] += 1
-    outlets = {
-        o.domain: {
-            "hosts": o.hosts,
-            "name": o.name,
-            "home": o.home,
-            "feed": o.feed,
-            "sitemap": o.sitemap,
-            "robots_disallow": [o.disallow] if o.disallow else [],
-            "language": o.lang,
+    outlets, islands = (
+        {
+            o.domain: {
+                "hosts": o.hosts,
+                "name": o.name,
+                "home": o.home,
+                "feed": o.feed,
+                "sitemap": o.sitemap,
+                "robots_disallow": [o.disallow] if o.disallow else [],
+                "language": o.lang,
+            }
+            for o in group
         }
-        for o in web.outlets
-    }
+        for group in (web.outlets, web.islands)
+    )
     return {
         "seed": web.seed,
         "scale": web.scale,
@@ -154,9 +157,10 @@ def build_truth(web: SimWeb) -> dict[str, Any]:
         "stories": stories,
         "outlet_edges": sorted(edges.values(), key=lambda d: (d["copier"], d["source"])),
         "hostile": web.hostile.truth,
-        "boilerplate": {o.domain: o.boilerplate for o in web.outlets},
+        "boilerplate": {o.domain: o.boilerplate for o in web.outlets + web.islands},
         "independent_groups": [[a.url for a in g] for g in web.indep_groups],
         "reachable": sorted(reach),
+        "islands": islands,  # outlets no link reaches: their copies are found by search
     }
 
 
