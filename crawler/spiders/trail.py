@@ -146,7 +146,7 @@ class TrailSpider(scrapy.Spider):
         status = FetchStatus.OK if analysis.article else FetchStatus.NOT_ARTICLE
         if analysis.error:
             status = FetchStatus.FAILED
-        else:
+        elif kind is not RequestKind.SEARCH:  # a search result joins the trail once a copy
             for url, next_kind in follow_ups(final, analysis):
                 yield self.request(url, next_kind)
         yield self._item(

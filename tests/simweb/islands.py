@@ -46,7 +46,7 @@ def _islands(seed: int) -> list[Outlet]:
 
 def _candidates(web: SimWeb) -> list[Art]:
     """Roots of stories already republished on the web (stories on a trail), in English."""
-    copied = {a.root_url for a in web.arts if a.source is not None}
+    copied = {a.root_url for a in web.arts if a.source is not None and a.epoch == 0}
     return [
         a
         for a in web.arts
