@@ -11,14 +11,10 @@ from __future__ import annotations
 
 import random
 from datetime import timedelta
-from typing import TYPE_CHECKING
 
 from .model import Art, Outlet
 from .outlets import _boilerplate, _outlet
 from .text import edit_words, slugify
-
-if TYPE_CHECKING:
-    from .web import SimWeb
 
 # (domain, name, host prefix, variant, url style, feed path, page style, date format, meta)
 _ROWS = [
@@ -44,12 +40,12 @@ def _islands(seed: int) -> list[Outlet]:
     return outs
 
 
-def _candidates(web: SimWeb) -> list[Art]:
+def _candidates(arts: list[Art]) -> list[Art]:
     """Roots of stories already republished on the web (stories on a trail), in English."""
-    copied = {a.root_url for a in web.arts if a.source is not None and a.epoch == 0}
+    copied = {a.root_url for a in arts if a.source is not None and a.epoch == 0}
     return [
         a
-        for a in web.arts
+        for a in arts
         if a.source is None
         and a.url in copied
         and a.lang == "en"
@@ -60,15 +56,16 @@ def _candidates(web: SimWeb) -> list[Art]:
     ]
 
 
-def make_islands(web: SimWeb) -> tuple[list[Outlet], list[Art]]:
-    """The island outlets of ``web`` and their uncredited copies (not yet routed)."""
-    rng = random.Random(f"island-copies:{web.seed}:{web.scale}")
-    outs = _islands(web.seed)
-    pool = _candidates(web)
-    arts: list[Art] = []
+def make_islands(seed: int, scale: int, arts: list[Art]) -> tuple[list[Outlet], list[Art]]:
+    """The island outlets and their uncredited copies of the first night's ``arts`` (made
+    before later nights edit them, so a copy keeps the text it copied)."""
+    rng = random.Random(f"island-copies:{seed}:{scale}")
+    outs = _islands(seed)
+    pool = _candidates(arts)
+    copies: list[Art] = []
     next_id = FIRST_ID
     for k, o in enumerate(outs):
-        picks = rng.sample(pool, min(PER_ISLAND * web.scale, len(pool)))
+        picks = rng.sample(pool, min(PER_ISLAND * scale, len(pool)))
         for j, src in enumerate(picks):
             next_id += rng.randint(1, 9)
             edited = (j + k) % 2 == 1  # half verbatim (form e), half lightly edited (form g)
@@ -104,6 +101,6 @@ def make_islands(web: SimWeb) -> tuple[list[Outlet], list[Art]]:
                 kind="full",
                 tags=list(src.tags),
             )
-            art.related = arts[-4:]
-            arts.append(art)
-    return outs, arts
+            art.related = copies[-4:]
+            copies.append(art)
+    return outs, copies

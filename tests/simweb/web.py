@@ -92,14 +92,14 @@ class SimWeb:
         start = T0 - timedelta(days=ARCHIVE_DAYS)
         real_events = real_data.events(real) if real else {}
         planner.night(random.Random(f"night:{seed}:{scale}:0"), 0, scale, start, T0, real_events)
+        # islands: uncredited copies on outlets no link reaches (found by search only)
+        self.islands, island_arts = make_islands(seed, scale, list(planner.arts))
         for k in range(1, epoch + 1):
             rng = random.Random(f"night:{seed}:{scale}:{k}")
             planner.night(rng, k, scale, self.epoch_time(k - 1), self.epoch_time(k))
         self.arts: list[Art] = planner.arts
         self.by_url: dict[str, Art] = planner.by_url
         self.indep_groups: list[list[Art]] = planner.indep_groups
-        # islands: uncredited copies on outlets no link reaches (found by search only)
-        self.islands, island_arts = make_islands(self)
         self.arts += island_arts
         self.by_url.update((a.url, a) for a in island_arts)
         self.partners.update((o.domain, []) for o in self.islands)
