@@ -27,6 +27,7 @@ __all__ = [
     "is_copy_of_any",
     "discovery_report",
     "stock_fingerprints",
+    "unsearched_roots",
 ]
 
 
@@ -108,6 +109,19 @@ def roots_of(session: Session, article_id: int) -> set[int]:
     return {prov.root_id}
 
 
+def unsearched_roots(session: Session, limit: int) -> list[int]:
+    """Story roots (articles others copy) never searched for: work for a run that starts."""
+    done = select(SearchHit.article_id)
+    rows = session.scalars(
+        select(ReuseProvenance.root_id)
+        .where(ReuseProvenance.root_id.not_in(done))
+        .distinct()
+        .order_by(ReuseProvenance.root_id)
+        .limit(limit)
+    )
+    return list(rows)
+
+
 def is_copy_of_any(session: Session, article_id: int) -> bool:
     """Whether the article takes part in a verified reuse pair."""
     t = ReusePair
@@ -144,13 +158,13 @@ def discovery_report(
             continue
         result: dict[str, Any] = {"rank": h.rank, "url": h.url, "title": h.title,
                                   "overlap": h.overlap, "decision": h.decision}  # fmt: skip
+        page = session.execute(
+            select(Page.fetch_status, Page.error, Page.final_url).where(Page.url == h.url)
+        ).first()
         if h.decision == "fetched":
-            page = session.execute(
-                select(Page.fetch_status, Page.error, Page.final_url).where(Page.url == h.url)
-            ).first()
             result["fetch"] = (page[1] or page[0]) if page else "not_fetched"
-            final = page[2] if page and page[2] else h.url
-            aid = session.scalar(select(Article.id).where(Article.url == final))
-            result["copy"] = aid is not None and aid in partners
+        final = page[2] if page and page[2] else h.url
+        aid = session.scalar(select(Article.id).where(Article.url == final))
+        result["copy"] = aid is not None and aid in partners
         queries[-1]["results"].append(result)
     return queries

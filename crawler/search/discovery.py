@@ -86,6 +86,7 @@ class SearchDiscovery:
         self.searched: set[int] = set()
         self.enqueued: set[str] = set()
         self.tasks: set[asyncio.Task[None]] = set()
+        self.backlog_done = False
         crawler.signals.connect(self.spider_idle, signal=signals.spider_idle)
 
     @classmethod
@@ -121,19 +122,31 @@ class SearchDiscovery:
 
         return await asyncio.get_running_loop().run_in_executor(store.executor, run)
 
-    def _start(self, article_id: int, force: bool = False) -> None:
+    def _start(self, article_id: int) -> None:
         if article_id in self.searched:
             return
         self.searched.add(article_id)
-        task = asyncio.ensure_future(self._guarded(article_id, force))
-        self.tasks.add(task)
-        task.add_done_callback(self.tasks.discard)
+        self._track(self._guarded(article_id))
 
     def spider_idle(self) -> None:
         if self.only and not self.searched:
             self._start_only()
+        elif not self.only and not self.backlog_done and "roots" in self.scope:
+            self.backlog_done = True
+            self._track(self._backlog())
         if self.tasks:
             raise DontCloseSpider
+
+    def _track(self, coro: Any) -> None:
+        task = asyncio.ensure_future(coro)
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    async def _backlog(self) -> None:
+        """Stored story roots never searched (a run that fetched nothing new, say)."""
+        left = max(0, (self.per_run - self.sent) // max(1, self.per_article))
+        for aid in await self._db(db.unsearched_roots, left):
+            self._start(aid)
 
     def _start_only(self) -> None:
         async def begin() -> None:
@@ -143,14 +156,10 @@ class SearchDiscovery:
                 log.error("discover: %s is not a stored article", url)
                 self.stats.inc_value("search/article_unknown")
                 return
-            self.searched.discard(aid)
-            self._start(aid, force=True)
-            await asyncio.gather(*[t for t in self.tasks if t is not me])
+            self._start(aid)
 
-        self.searched.add(-1)
-        me = asyncio.ensure_future(begin())
-        self.tasks.add(me)
-        me.add_done_callback(self.tasks.discard)
+        self.searched.add(-1)  # started: the idle signal must not start it again
+        self._track(begin())
 
     # -- items -------------------------------------------------------------------------
     async def process_item(self, item: Any) -> Any:
@@ -194,7 +203,7 @@ class SearchDiscovery:
             self.crawler.engine.crawl(spider.request(url, kind))
 
     # -- one article -------------------------------------------------------------------
-    async def _guarded(self, article_id: int, force: bool) -> None:
+    async def _guarded(self, article_id: int) -> None:
         try:
             await self._discover(article_id)
         except Exception:  # a bug here must not stop the crawl; counted and logged
