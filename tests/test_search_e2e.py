@@ -133,3 +133,9 @@ def test_mistakes(
     r = provenance([*args, "--db", f"sqlite:///{tmp_path / 'x.db'}"])
     assert r.returncode == 2
     assert message in r.stderr
+
+
+@pytest.mark.parametrize("verb", ["crawl", "nightly", "discover"])
+def test_search_option_is_documented(verb: str) -> None:
+    r = provenance([verb, "--help"])
+    assert r.returncode == 0 and "--search NAME[=URL]" in r.stdout
