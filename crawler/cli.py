@@ -9,13 +9,17 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
+from urllib.parse import urlsplit
 
 from sqlalchemy import Engine, select
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from crawler.db.migrate import check_writable, ensure_current, upgrade
@@ -24,12 +28,68 @@ from graph.export import ExportError
 
 if TYPE_CHECKING:
     import networkx as nx
+    from scrapy.settings import Settings
 
 log = logging.getLogger("provenance")
 
 
 class UsageError(Exception):
     """A mistake on the command line; the message says what to do."""
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse with mistakes answered in one line (``prog: error: ...``) and exit 2,
+    as every other mistake of this command; ``--help`` still prints the usage."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _positive(text: str) -> int:
+    """An integer of 1 or more (``--max-pages``, ``--top``)."""
+    value = _int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
+    return value
+
+
+def _not_negative(text: str) -> int:
+    """An integer of 0 or more (``--depth``: 0 means no limit)."""
+    value = _int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, not {value}")
+    return value
+
+
+def _int(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not value >= 0:  # also refuses nan
+        raise argparse.ArgumentTypeError(f"must be 0 or more, not {text}")
+    return value
+
+
+def _share(text: str) -> float:
+    """A number from 0 to 1 (``--min-confidence``)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1, not {text}")
+    return value
+
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
 def add_db_option(parser: argparse.ArgumentParser) -> None:
@@ -43,14 +103,17 @@ def add_db_option(parser: argparse.ArgumentParser) -> None:
 def add_crawl_options(parser: argparse.ArgumentParser, progress: float) -> None:
     """Options shared by the verbs that crawl (``crawl``, ``nightly``)."""
     add_db_option(parser)
-    parser.add_argument("--max-pages", type=int, metavar="N", help="stop after N pages")
-    parser.add_argument("--depth", type=int, metavar="N", help="link hops from the seeds (0: any)")
+    parser.add_argument("--max-pages", type=_positive, metavar="N", help="stop after N pages")
+    parser.add_argument("--depth", type=_not_negative, metavar="N",
+                        help="link hops from the seeds (0: any)")  # fmt: skip
     parser.add_argument("--set", "-s", type=parse_setting, action="append", metavar="NAME=VALUE",
-                        help="override a Scrapy or PROVENANCE_* setting (repeatable)")  # fmt: skip
-    parser.add_argument("--progress", type=float, default=progress, metavar="SECONDS",
+                        help="override a Scrapy or PROVENANCE_* setting (repeatable); "
+                        "unknown names and values of the wrong type are refused")  # fmt: skip
+    parser.add_argument("--progress", type=_seconds, default=progress, metavar="SECONDS",
                         help=f"seconds between progress lines (default {progress:g})")  # fmt: skip
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress lines")
-    parser.add_argument("--log-level", default="WARNING", help="Scrapy log level (default WARNING)")
+    parser.add_argument("--log-level", default="WARNING", type=str.upper, choices=LOG_LEVELS,
+                        help="Scrapy log level (default WARNING)")  # fmt: skip
     add_search_option(parser)
 
 
@@ -79,9 +142,16 @@ def search_overrides(args: argparse.Namespace) -> list[tuple[str, str]]:
 
 
 def parse_setting(text: str) -> tuple[str, str]:
+    """``NAME=VALUE`` for a known Scrapy or project setting, its value of the right type."""
+    from crawler.crawl import SettingError, check_setting
+
     name, sep, value = text.partition("=")
     if not sep or not name.isupper():
         raise argparse.ArgumentTypeError(f"expected NAME=VALUE with an upper-case NAME: {text!r}")
+    try:
+        check_setting(name, value)
+    except SettingError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
     return name, value
 
 
@@ -90,7 +160,8 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         raise UsageError("give seed URLs, or --seeds FILE with one URL a line")
     if args.seeds and not Path(args.seeds).is_file():
         raise UsageError(f"seed file not found: {args.seeds}")
-    db_url = resolve_db_url(args.db)
+    _check_seeds(args.urls, args.seeds)
+    db_url = _db_url(args.db)
     engine = make_engine(db_url)
     ensure_current(engine)  # fails fast, with one message, when the database is unusable
     check_writable(engine)
@@ -107,6 +178,44 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     return _run(args, db_url, engine, args.seeds, urls)
 
 
+def _check_seeds(urls: list[str], seeds_file: str | None) -> None:
+    """Refuse a crawl whose seeds hold no usable URL (the first reason given)."""
+    from crawler.seeds import parse_seeds
+
+    lines = list(urls)
+    if seeds_file:
+        try:
+            lines += Path(seeds_file).read_text(encoding="utf-8", errors="replace").splitlines()
+        except OSError as exc:
+            raise UsageError(f"cannot read the seed file {seeds_file}: {exc.strerror}") from None
+    good, rejected = parse_seeds(lines)
+    if not good:
+        where = f" in {seeds_file}" if seeds_file else ""
+        why = f": {rejected[0].text!r} {rejected[0].reason}" if rejected else ""
+        raise UsageError(f"no valid seed URL{where}{why}")
+
+
+def _placeholder_warning(settings: Settings, urls: Sequence[str], seeds: str | None) -> str | None:
+    """A warning when the contact URL is the placeholder and the crawl leaves ``*.test``."""
+    from crawler.crawl import PLACEHOLDER_CONTACT_URL
+    from crawler.seeds import parse_seeds
+
+    if settings.get("PROVENANCE_CONTACT_URL") != PLACEHOLDER_CONTACT_URL:
+        return None
+    lines = list(urls)
+    if seeds:
+        lines += Path(seeds).read_text(encoding="utf-8", errors="replace").splitlines()
+    hosts = {(urlsplit(u).hostname or "") for u in parse_seeds(lines)[0]}
+    real = sorted(h for h in hosts if not (h == "test" or h.endswith(".test")))
+    if not real:
+        return None
+    return (
+        f"the User-Agent names the placeholder contact URL {PLACEHOLDER_CONTACT_URL} while "
+        f"crawling real sites ({real[0]}{', ...' if len(real) > 1 else ''}): site owners "
+        "cannot reach you and may block the crawler; set PROVENANCE_CONTACT_URL"
+    )
+
+
 def _run(args: argparse.Namespace, db_url: str, engine: Engine, seeds: str | None,
          urls: list[str]) -> int:  # fmt: skip
     from crawler.crawl import crawl_settings, run_crawl
@@ -120,8 +229,13 @@ def _run(args: argparse.Namespace, db_url: str, engine: Engine, seeds: str | Non
         progress=0 if args.quiet else args.progress,
         log_level=args.log_level,
     )
+    warning = _placeholder_warning(settings, urls, seeds)
+    if warning:
+        print(f"warning: {warning}", file=sys.stderr)
     outcome = run_crawl(settings, seeds, urls)
     print(crawl_summary(engine, outcome.run_id, outcome.stats))
+    if warning:
+        print(f"  warning          {warning}")
     if outcome.reason == "database_error":
         print("error: the crawl stopped because the database became unusable", file=sys.stderr)
         return 1
@@ -186,7 +300,7 @@ def cmd_discover(args: argparse.Namespace) -> int:
 
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
-    engine = make_engine(args.db)
+    engine = make_engine(_db_url(args.db))
     before, after = upgrade(engine)
     if before == after:
         print(f"{describe(engine)} is up to date (revision {after})")
@@ -195,9 +309,35 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
     return 0
 
 
-def _engine(args: argparse.Namespace) -> Engine:
-    """The database of ``--db``, migrated to the current schema (clear error if unusable)."""
-    engine = make_engine(args.db)
+def _db_url(db: str | None) -> str:
+    """The URL of ``--db``, refused unless SQLite or PostgreSQL (the backends we migrate)."""
+    url = resolve_db_url(db)
+    backend = make_url(url).get_backend_name()
+    if backend not in ("sqlite", "postgresql"):
+        raise UsageError(f"unsupported database {backend!r}: give a SQLite file path or a "
+                         "postgresql:// URL")  # fmt: skip
+    return url
+
+
+def _must_exist(url: str) -> None:
+    """Refuse a SQLite path with no file: a mistyped ``--db`` must not become a new one."""
+    path = make_url(url).database
+    local = url.startswith("sqlite") and path not in (None, "", ":memory:")
+    if local and not Path(path).is_file():  # type: ignore[arg-type]
+        raise UsageError(f"no database at {path}: check --db (or $PROVENANCE_DB), or "
+                         "create one with `provenance crawl`")  # fmt: skip
+
+
+def _engine(args: argparse.Namespace, *, create: bool = False) -> Engine:
+    """The database of ``--db``, migrated to the current schema (clear error if unusable).
+
+    Unless ``create``, a SQLite file must exist already: a mistyped path is answered, not
+    turned into a new, empty database.
+    """
+    url = _db_url(args.db)
+    if not create:
+        _must_exist(url)
+    engine = make_engine(url)
     ensure_current(engine)
     return engine
 
@@ -208,6 +348,14 @@ def _date(text: str) -> datetime:
     except ValueError:
         raise argparse.ArgumentTypeError(f"not an ISO 8601 date: {text!r}") from None
     return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _day_or_time(text: str) -> date | datetime:
+    """A plain date (``2024-03-01``: the whole day, as ``--until`` includes it) or a time."""
+    try:
+        return date.fromisoformat(text) if len(text) == 10 else _date(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an ISO 8601 date: {text!r}") from None
 
 
 def _progress(step: str, done: int, total: int) -> None:
@@ -228,57 +376,144 @@ def cmd_match(args: argparse.Namespace) -> int:
     return 0
 
 
-def _graphs(args: argparse.Namespace) -> tuple[nx.DiGraph, nx.DiGraph]:
+def _graphs(
+    args: argparse.Namespace, engine: Engine | None = None
+) -> tuple[nx.DiGraph, nx.DiGraph]:
     from graph.build import build_graphs
     from graph.provenance import load_records
 
-    engine = _engine(args)
+    engine = engine or _engine(args)
     since, until = getattr(args, "since", None), getattr(args, "until", None)
     with Session(engine) as session:
-        records, edges = load_records(session, since, until)
+        records, edges = load_records(session)
     if not records:
-        raise UsageError(
-            "no articles in the database"
-            + (" in that date range" if since or until else "")
-            + f" ({describe(engine)}): run `provenance crawl` first"
-        )
-    return build_graphs(
-        records, edges, since=since, until=until, min_weight=getattr(args, "min_weight", 1)
+        raise UsageError(f"no articles in the database ({describe(engine)}): run "
+                         "`provenance crawl` first")  # fmt: skip
+    articles, outlets = build_graphs(
+        records,
+        edges,
+        since=since,
+        until=until,
+        min_weight=getattr(args, "min_weight", 1),
+        min_confidence=getattr(args, "min_confidence", 0.0),
     )
+    if not articles and (since or until):
+        raise UsageError("no article published in that date range (undated articles count "
+                         f"by first seen); {len(records)} articles in the database")  # fmt: skip
+    return articles, outlets
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from graph.build import stories
-    from graph.export import write_graph, write_stories
+    from graph.build import label_stories, stories
+    from graph.export import format_for, is_stdout, write_graph, write_stories
+    from graph.measures import label_outlets, outlet_table
 
+    tables = ("json", "csv") if args.level == "story" else ("json", "gexf", "graphml", "csv")
+    fmt = format_for(args.output, args.format, tables)  # before the database is read
     articles, outlets = _graphs(args)
-    if args.output is None and args.format != "json":
-        raise UsageError(f"--format {args.format} needs -o PATH")
-    target = args.output or "/dev/stdout"
+    found = stories(articles)
     if args.level == "story":
-        if args.format not in ("json", "csv"):
-            raise UsageError("stories export as json or csv")
-        written = [write_stories(stories(articles), target, args.format)]
+        written = [write_stories(found, args.output, fmt)]
+    elif args.level == "article":
+        label_stories(articles, found)
+        written = write_graph(articles, args.output, fmt, label="title",
+                              node_time=("published", "first_seen"))  # fmt: skip
     else:
-        graph = articles if args.level == "article" else outlets
-        label = "title" if args.level == "article" else None
-        written = write_graph(graph, target, args.format, label=label)
-    if args.output:
-        print("wrote " + ", ".join(str(p) for p in written), file=sys.stderr)
+        label_outlets(outlets, outlet_table(articles, outlets, found=found))
+        written = write_graph(outlets, args.output, fmt, edge_time=("first_seen",))
+    if not is_stdout(args.output):
+        print("wrote " + ", ".join(str(p) for p in written if p), file=sys.stderr)
     return 0
+
+
+def _article_url(engine: Engine, G: nx.DiGraph, url: str) -> str:
+    """The article node for ``url``: as given, or the page it redirected to."""
+    from graph.trace import UnknownArticleError, resolve
+
+    try:
+        return resolve(G, url)
+    except UnknownArticleError:
+        pass
+    from sqlalchemy import or_
+
+    from crawler.db.models import Page
+    from crawler.urls import normalize_url
+
+    with Session(engine) as session:
+        final = session.scalars(
+            select(Page.final_url).where(or_(Page.url == normalize_url(url),
+                                             Page.url == url)).limit(1)
+        ).first()  # fmt: skip
+    return resolve(G, final) if final else resolve(G, url)
+
+
+def _credit_phrases(engine: Engine, pairs: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    """The credit sentence (link context) each copy gives for its source, when stored."""
+    from sqlalchemy import or_
+
+    from crawler.db.models import Link, Page
+
+    out: dict[tuple[str, str], str] = {}
+    if not pairs:
+        return out
+    copies = sorted({c for c, _ in pairs})
+    with Session(engine) as session:
+        rows = session.execute(
+            select(Page.final_url, Page.url, Link.to_url, Link.context, Link.anchor_text)
+            .join(Link, Link.page_id == Page.id)
+            .where(or_(Page.final_url.in_(copies), Page.url.in_(copies)))
+            .where(Link.kind == "attribution")
+        ).all()
+    wanted = set(pairs)
+    for final, url, to_url, context, anchor in rows:
+        for copy in (final, url):
+            for source in (to_url, to_url.rstrip("/"), to_url + "/"):
+                if (copy, source) in wanted and (context or anchor):
+                    out.setdefault((copy, source), (context or anchor).strip())
+    return out
 
 
 def cmd_trace(args: argparse.Namespace) -> int:
     from graph.trace import explain, render_explain
 
-    articles, _ = _graphs(args)
-    data = explain(articles, args.url, max_copies=args.max_copies)
+    engine = _engine(args)
+    articles, _ = _graphs(args, engine)
+    node = _article_url(engine, articles, args.url)
+    data = explain(articles, node, max_copies=args.max_copies)
+    items = [(step, step["copy"]["url"], step["source"]["url"]) for step in data["chain"]]
+    stack = [(c, node) for c in data["copied_by"]]
+    while stack:  # every listed copier, with the page it copies
+        item, parent = stack.pop()
+        items.append((item, item["url"], parent))
+        stack += [(c, item["url"]) for c in item["copied_by"]]
+    phrases = _credit_phrases(engine, [(c, src) for _, c, src in items])
+    for item, c, src in items:
+        item["credit_phrase"] = phrases.get((c, src))
     print(json.dumps(data, indent=2, default=str) if args.json else render_explain(data))
     return 0
 
 
+def cmd_compare(args: argparse.Namespace) -> int:
+    from crawler.compare import compare_pair, render_compare
+
+    engine = _engine(args)
+    with Session(engine) as session:
+        data = compare_pair(session, args.url_a, args.url_b, context=args.context)
+    if args.json:
+        print(json.dumps(data, indent=2, default=str))
+    else:
+        print(render_compare(data, width=args.width, color=_color(args.color)))
+    return 0
+
+
+def _color(choice: str) -> bool:
+    if choice == "auto":
+        return sys.stdout.isatty()
+    return choice == "always"
+
+
 def cmd_outlets(args: argparse.Namespace) -> int:
-    from graph.measures import outlet_table
+    from graph.measures import OUTLET_LEGEND, outlet_table
     from graph.trace import render_outlet_table
 
     articles, outlets = _graphs(args)
@@ -287,6 +522,7 @@ def cmd_outlets(args: argparse.Namespace) -> int:
         print(json.dumps(rows[: args.top] if args.top else rows, indent=2, default=str))
     else:
         print(render_outlet_table(rows, top=args.top))
+        print("\n" + "; ".join(f"{k}: {v}" for k, v in OUTLET_LEGEND.items() if k != "outlet"))
     return 0
 
 
@@ -301,7 +537,8 @@ def cmd_nightly(args: argparse.Namespace) -> int:
     from crawler.lock import AlreadyRunning, run_lock
     from crawler.watch import nightly_seeds
 
-    db_url = resolve_db_url(args.db)
+    db_url = _db_url(args.db)
+    _must_exist(db_url)  # a nightly run continues a database; it never starts one
     engine = make_engine(db_url)
     try:
         with run_lock(engine):
@@ -365,7 +602,11 @@ def cmd_watch(args: argparse.Namespace) -> int:
     from crawler.urls import is_http_url
     from crawler.watch import add_watch, list_watches, remove_watch
 
-    engine = _engine(args)
+    if args.action != "list" and not args.url:
+        raise UsageError(f"watch {args.action} needs a URL")
+    if args.action == "list" and args.url:
+        raise UsageError("watch list takes no URL")
+    engine = _engine(args, create=args.action == "add")
     with Session(engine) as session, session.begin():
         if args.action == "add":
             if not is_http_url(args.url or ""):
@@ -387,6 +628,12 @@ def cmd_report(args: argparse.Namespace) -> int:
     from graph.changes import changes_since, last_run_start, render_markdown
 
     engine = _engine(args)
+    if args.format == "html":  # the whole database (or copies since --since), as a page
+        from crawler.report_html import write_html_report
+
+        path = write_html_report(engine, args.output or "out/report", since=args.since)
+        print(f"wrote {path} (open it in a browser: {path.resolve().as_uri()})")
+        return 0
     with Session(engine) as session:
         since = args.since or last_run_start(session)
         if since is None:
@@ -400,7 +647,7 @@ def cmd_evidence(args: argparse.Namespace) -> int:
     from crawler.crawl import warc_dir_for
     from crawler.warc import EvidenceError, check_dir, read_record, repair_file
 
-    db_url = resolve_db_url(args.db)
+    db_url = _db_url(args.db)
     warc_dir = warc_dir_for(db_url)
     if args.check or args.repair:
         problems = 0
@@ -451,7 +698,7 @@ def cmd_evidence(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="provenance",
         description="Find where news stories first appeared and who republished them.",
     )
@@ -475,7 +722,8 @@ def build_parser() -> argparse.ArgumentParser:
     discover.add_argument("--set", "-s", type=parse_setting, action="append",
                           metavar="NAME=VALUE", help="override a setting (repeatable)")  # fmt: skip
     discover.add_argument("--json", action="store_true", help="machine-readable output")
-    discover.add_argument("--log-level", default="WARNING", help="Scrapy log level")
+    discover.add_argument("--log-level", default="WARNING", type=str.upper, choices=LOG_LEVELS,
+                          help="Scrapy log level (default WARNING)")  # fmt: skip
     discover.set_defaults(func=cmd_discover)
 
     nightly = sub.add_parser("nightly", help="revisit watched outlets and open trails (cron)")
@@ -503,13 +751,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     report = sub.add_parser("report", help="what the last run added (the morning report)")
     add_db_option(report)
-    report.add_argument(
+    window = report.add_mutually_exclusive_group()
+    window.add_argument(
         "--since-last-run",
         action="store_true",
         help="changes since the latest crawl run started (the default)",
     )
-    report.add_argument("--since", type=_date, metavar="DATE", help="changes since DATE instead")
-    report.add_argument("--format", choices=("md", "json"), default="md")
+    window.add_argument("--since", type=_date, metavar="DATE", help="changes since DATE instead")
+    report.add_argument("--format", choices=("md", "json", "html"), default="md")
+    report.add_argument("-o", "--output", metavar="DIR",
+                        help="html: the folder for index.html (default out/report)")  # fmt: skip
     report.set_defaults(func=cmd_report)
 
     db = sub.add_parser("db", help="database maintenance")
@@ -531,47 +782,97 @@ def build_parser() -> argparse.ArgumentParser:
     export = sub.add_parser("export", help="write the article, outlet or story graph")
     add_db_option(export)
     export.add_argument("--level", choices=("article", "outlet", "story"), default="outlet")
-    export.add_argument("--format", choices=("json", "gexf", "graphml", "csv"), default="json")
-    export.add_argument("--since", type=_date, metavar="DATE", help="copies first seen from DATE")
-    export.add_argument("--until", type=_date, metavar="DATE", help="copies first seen before DATE")
+    export.add_argument(
+        "--format",
+        choices=("json", "gexf", "graphml", "csv"),
+        help="default: from the -o file name's extension; json on standard output",
+    )
+    export.add_argument(
+        "--since",
+        type=_day_or_time,
+        metavar="DATE",
+        help="articles published from DATE on (undated articles: by first seen)",
+    )
+    export.add_argument(
+        "--until",
+        type=_day_or_time,
+        metavar="DATE",
+        help="articles published before DATE (a plain date includes that day; undated "
+        "articles: by first seen)",
+    )
     export.add_argument(
         "--min-weight",
-        type=int,
+        type=_positive,
         default=1,
         metavar="N",
         help="outlet edges with at least N copied articles",
     )
     export.add_argument(
+        "--min-confidence",
+        type=_share,
+        default=0.0,
+        metavar="X",
+        help="copy edges whose decision confidence is at least X (0-1); outlet edges are "
+        "made of the article edges kept",
+    )
+    export.add_argument(
         "-o",
         "--output",
         metavar="PATH",
-        help="file to write (csv: PATH.nodes.csv and PATH.edges.csv); json: stdout",
+        help="file to write; - or none: standard output (not csv, which writes "
+        "PATH.nodes.csv and PATH.edges.csv)",
     )
     export.set_defaults(func=cmd_export)
 
     trace = sub.add_parser("trace", help="where an article came from and who copied it")
-    trace.add_argument("url", metavar="URL")
+    trace.add_argument("url", metavar="URL", help="any URL of the page, before or after redirects")
     add_db_option(trace)
     trace.add_argument("--json", action="store_true", help="machine-readable output")
-    trace.add_argument("--max-copies", type=int, default=200, metavar="N")
+    trace.add_argument("--max-copies", type=_positive, default=200, metavar="N",
+                       help="list at most N copies (default 200)")  # fmt: skip
     trace.set_defaults(func=cmd_trace)
 
-    outlets = sub.add_parser("outlets", help="sources, amplifiers, uncredited copying, communities")
+    compare = sub.add_parser(
+        "compare", help="the passages two articles share, side by side, and the decision"
+    )
+    compare.add_argument("url_a", metavar="URL", help="one article (any URL of its page)")
+    compare.add_argument("url_b", metavar="URL", help="the other")
+    add_db_option(compare)
+    compare.add_argument("--json", action="store_true", help="machine-readable output")
+    compare.add_argument("--context", type=_not_negative, default=60, metavar="CHARS",
+                         help="characters shown around each passage (default 60)")  # fmt: skip
+    compare.add_argument("--width", type=_positive, default=100, metavar="COLUMNS",
+                         help="output width (default 100)")  # fmt: skip
+    compare.add_argument("--color", choices=("auto", "always", "never"), default="auto",
+                         help="highlight shared text (default: on a terminal)")  # fmt: skip
+    compare.set_defaults(func=cmd_compare)
+
+    from graph.measures import OUTLET_LEGEND
+
+    outlets = sub.add_parser(
+        "outlets",
+        help="sources, amplifiers, uncredited copying, communities",
+        epilog="columns: " + "; ".join(f"{k}: {v}" for k, v in OUTLET_LEGEND.items()),
+    )
     add_db_option(outlets)
-    outlets.add_argument("--top", type=int, metavar="N", help="the N most-copied outlets")
+    outlets.add_argument("--top", type=_positive, metavar="N", help="the N most-copied outlets")
     outlets.add_argument("--json", action="store_true", help="machine-readable output")
     outlets.set_defaults(func=cmd_outlets)
 
     stats = sub.add_parser("stats", help="database totals and the last crawl runs")
     add_db_option(stats)
-    stats.add_argument("--runs", type=int, default=5, metavar="N", help="crawl runs to list")
+    stats.add_argument("--runs", type=_not_negative, default=5, metavar="N",
+                       help="crawl runs to list")  # fmt: skip
     stats.set_defaults(func=cmd_stats)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except BrokenPipeError:  # --help into a pager that quit
+        return _quiet_exit()
     func: Callable[[argparse.Namespace], int] = args.func
     if args.command not in ("crawl", "discover"):  # these configure logging through Scrapy
         handler = logging.StreamHandler()
@@ -579,12 +880,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         logging.basicConfig(handlers=[handler], format="%(levelname)s %(name)s: %(message)s")
     try:
         return func(args)
+    except BrokenPipeError:
+        return _quiet_exit()
     except (UsageError, DatabaseError, ExportError, LookupError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except SQLAlchemyError as exc:  # e.g. a database locked by another writer
+        first = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        print(f"error: the database cannot be used: {first}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+
+
+def _quiet_exit() -> int:
+    """The reader of our output left (``provenance outlets | head``): end quietly, as
+    Unix tools do, with nothing more written to the closed pipe (Python's recipe)."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    return 141  # 128 + SIGPIPE, what a shell reports for a tool ended by the pipe
 
 
 if __name__ == "__main__":

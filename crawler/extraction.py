@@ -26,6 +26,14 @@ from crawler.attribution import classify_anchor
 from crawler.dates import fallback_day, structured_published
 from crawler.db.models import LinkKind
 from crawler.items import ArticleData, FoundLink
+from crawler.listing import (
+    is_alias,
+    is_listing,
+    listing_signals,
+    listing_url_hint,
+    prose_words,
+    teaser_blocks,
+)
 from crawler.urls import (
     has_ignored_extension,
     home_url,
@@ -72,6 +80,7 @@ class Analysis:
     feeds: list[str] = field(default_factory=list)
     error: str | None = None
     error_detail: str | None = None
+    reason: str | None = None  # why a usable page is not an article: "listing", "alias"
     raw: bytes | None = None  # zlib-compressed body, as stored
     content_hash: str | None = None
 
@@ -252,12 +261,22 @@ def analyse_html(body: bytes, url: str, content_type: str | None, min_words: int
     result.nav_links = list(dict.fromkeys(result.nav_links))
     result.links = _unique_links(result.links)
 
-    if doc is None or is_home(url) or words < min_words or link_words > words / 2:
-        return result  # a listing, a home page or too little text: not an article
+    if doc is None or words < min_words:
+        result.reason = "listing" if is_home(url) else None
+        return result  # too little text: not an article
+    canonical = next((ln.url for ln in result.links if ln.kind == LinkKind.CANONICAL), None)
+    if is_alias(url, canonical, outlet_of):
+        result.reason = "alias"  # a print or AMP version: its canonical is the article
+        return result
+    lines = body_text.splitlines()
+    if is_home(url) or link_words > words / 2 or _is_listing(tree, url, lines):
+        result.reason = "listing"
+        return result
+    if prose_words(lines) < words / 2:
+        return result  # mostly menu items and labels, little running text: not an article
     published = structured_published(tree)
     if published is None and doc.date:
         published = fallback_day(doc.date)
-    canonical = next((ln.url for ln in result.links if ln.kind == LinkKind.CANONICAL), None)
     result.article = ArticleData(
         title=(doc.title or None) and doc.title[:1000],
         author=(doc.author or None) and doc.author[:1000],
@@ -272,6 +291,20 @@ def analyse_html(body: bytes, url: str, content_type: str | None, min_words: int
         word_count=words,
     )
     return result
+
+
+def _is_listing(tree: HtmlElement, url: str, lines: list[str]) -> bool:
+    """Whether the page's main text is mostly teasers of other pages of its outlet."""
+    outlet = outlet_of(url)
+
+    def same_outlet(href: str) -> str | None:
+        target = _absolute(url, href)
+        return target if target and not is_home(target) and outlet_of(target) == outlet else None
+
+    blocks = teaser_blocks(tree, url, same_outlet)
+    if not blocks:
+        return False
+    return is_listing(listing_signals(blocks, lines), listing_url_hint(url))
 
 
 def _text_before(parent: etree._Element, ref: etree._Element) -> str:

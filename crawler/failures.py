@@ -17,6 +17,10 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet import error as twisted_error
 from twisted.python.failure import Failure
 
+from crawler.addresses import PrivateAddressError
+from crawler.middlewares import RedirectLoopError
+from crawler.traps import TrapRefused
+
 _BY_TYPE: tuple[tuple[tuple[type[BaseException], ...], str], ...] = (
     ((DownloadTimeoutError, twisted_error.TimeoutError, twisted_error.TCPTimedOutError), "timeout"),
     ((CannotResolveHostError, twisted_error.DNSLookupError), "dns_error"),
@@ -28,11 +32,22 @@ _BY_TYPE: tuple[tuple[tuple[type[BaseException], ...], str], ...] = (
 )  # fmt: skip
 
 
+# Our own refusals (subclasses of IgnoreRequest), each with its reason.
+_REFUSALS: tuple[tuple[type[IgnoreRequest], str], ...] = (
+    (PrivateAddressError, "private_address"),
+    (RedirectLoopError, "redirect_loop"),
+    (TrapRefused, "trap"),
+)
+
+
 def reason_for(exc: BaseException, meta: dict[str, Any], url: str) -> tuple[str, int | None]:
     """(reason code, HTTP status or None) for an exception met while fetching ``url``."""
     if isinstance(exc, HttpError):
         status = exc.response.status
         return f"http_{status}", status
+    for refusal, reason in _REFUSALS:
+        if isinstance(exc, refusal):
+            return reason, None
     if isinstance(exc, IgnoreRequest):
         message = str(exc)
         if "robots.txt" in message:

@@ -12,8 +12,9 @@ from urllib.parse import urlsplit
 from scrapy import Request, signals
 from scrapy.crawler import Crawler
 from scrapy.dupefilters import RFPDupeFilter
-from scrapy.exceptions import NotConfigured
+from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Response
+from scrapy.signalmanager import SignalManager
 from scrapy.statscollectors import StatsCollector
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -23,6 +24,7 @@ from crawler.db.session import make_engine
 from crawler.frontier import RequestKind
 from crawler.items import PageItem
 from crawler.revisit import Known, conditional_headers, is_due
+from crawler.traps import page_outcome
 from crawler.urls import normalize_url, outlet_of, trap_pattern
 
 log = logging.getLogger(__name__)
@@ -31,17 +33,39 @@ MAX_URL_LENGTH = 1000
 
 
 class RedirectAwareDupeFilter(RFPDupeFilter):
-    """Lets redirect hops through: Scrapy's redirect limit bounds them.
+    """Lets redirect hops through: ``RedirectLoopMiddleware`` and Scrapy's limit bound them.
 
     With the stock filter, the hop back in a loop (A -> B -> A) is dropped silently as a
-    duplicate and A is never recorded; here the loop runs into ``REDIRECT_MAX_TIMES`` and
-    A is recorded as ``redirect_loop``.
+    duplicate and A is never recorded; here the hop back reaches ``RedirectLoopMiddleware``,
+    which records A as ``redirect_loop`` without requesting it again.
     """
 
     def request_seen(self, request: Request) -> bool:
         if request.meta.get("redirect_urls"):
             return False
         return super().request_seen(request)
+
+
+class RedirectLoopError(IgnoreRequest):
+    """A redirect hop back to a URL already in its own redirect chain."""
+
+
+class RedirectLoopMiddleware:
+    """Downloader middleware: refuses a redirect hop to a URL already in its chain.
+
+    A -> B -> A is known as a loop when A comes round again, so it costs the two requests
+    that showed it (Scrapy's redirect limit alone lets it run ``REDIRECT_MAX_TIMES`` hops).
+    The first URL of the chain is recorded with reason ``redirect_loop``.
+    """
+
+    def process_request(self, request: Request) -> None:
+        hops = request.meta.get("redirect_urls")
+        if not hops:
+            return
+        url = normalize_url(request.url)
+        if url in {normalize_url(h) for h in hops}:
+            chain = " -> ".join([*hops, request.url])
+            raise RedirectLoopError(f"redirect_loop: {chain}"[:1000])
 
 
 class _OutputFilter:
@@ -121,21 +145,38 @@ def trap_reason(url: str, parent_url: str | None, chain: int, chain_limit: int) 
 
 
 class BudgetMiddleware:
-    """Spider middleware: per-outlet page budget and crawler-trap guard.
+    """Spider middleware: per-outlet page budget, crawler-trap guard, fair scheduling.
 
     Seeds always pass. The first URL refused as a trap in each URL shape is recorded as a
     failed page with reason ``trap``; every refusal is counted in the stats. Counts are
     per process for now; a shared frontier would keep them beside its queue.
+
+    Fair scheduling reuses Scrapy's scheduler rather than replacing it: its default
+    ``DownloaderAwarePriorityQueue`` keeps one priority queue per site and serves the
+    least busy site first (fair across outlets), and inside a site serves the highest
+    priority first. Here the n-th URL admitted in one URL shape loses n - 1 from its
+    kind's priority, so within one kind the scheduler takes the first URL of every shape
+    before the second of any: a trap's thousand URLs of one shape queue behind the rest
+    of the site instead of in front of it (with LIFO queues they went depth first). The
+    trap itself is then cut off by ``crawler.traps.ShapeBudgetMiddleware``.
     """
 
-    def __init__(self, stats: StatsCollector, per_outlet: int, chain_limit: int) -> None:
+    def __init__(
+        self,
+        stats: StatsCollector,
+        per_outlet: int,
+        chain_limit: int,
+        signals: SignalManager | None = None,
+    ) -> None:
         self.stats = stats
+        self.signals = signals
         self.per_outlet = per_outlet
         self.chain_limit = chain_limit
         self.admitted: Counter[str] = Counter()
         self.counted: set[str] = set()
         self.trapped_shapes: set[str] = set()
         self.exhausted: set[str] = set()
+        self.per_shape: Counter[str] = Counter()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> BudgetMiddleware:
@@ -145,6 +186,7 @@ class BudgetMiddleware:
             crawler.stats,
             s.getint("PROVENANCE_MAX_PAGES_PER_OUTLET"),
             s.getint("PROVENANCE_TRAP_PATTERN_LIMIT"),
+            crawler.signals,
         )
 
     def _chain(self, request: Request, response: Response) -> int:
@@ -178,6 +220,7 @@ class BudgetMiddleware:
             return
         request.meta["shape_chain"] = chain
         url = normalize_url(request.url)
+        shape = trap_pattern(url)
         if url not in self.counted:
             outlet = outlet_of(url)
             if self.admitted[outlet] >= self.per_outlet:
@@ -188,13 +231,17 @@ class BudgetMiddleware:
                 return
             self.counted.add(url)
             self.admitted[outlet] += 1
+            self.per_shape[shape] += 1
+        request.priority -= max(0, self.per_shape[shape] - 1)
         yield request
 
     def _filter(self, response: Response, obj: Any) -> Iterator[Any]:
         if isinstance(obj, Request):
             yield from self._admit(obj, response)
-        else:
-            yield obj
+            return
+        if isinstance(obj, PageItem) and self.signals is not None:
+            self.signals.send_catch_log(signal=page_outcome, item=obj)
+        yield obj
 
     def process_spider_output(self, response: Response, result: Iterable[Any]) -> Iterator[Any]:
         for obj in result:

@@ -11,9 +11,9 @@ SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
 
 # Who we are: a contact URL in the User-Agent lets site owners reach the researcher.
-PROVENANCE_CONTACT_URL = os.environ.get(
-    "PROVENANCE_CONTACT_URL", "https://example.org/provenance-crawler-contact"
-)
+# (lower-case: not a setting; the CLI warns when it is sent to real sites)
+placeholder_contact_url = "https://example.org/provenance-crawler-contact"
+PROVENANCE_CONTACT_URL = os.environ.get("PROVENANCE_CONTACT_URL", placeholder_contact_url)
 USER_AGENT = f"provenance-crawler/0.1 (+{PROVENANCE_CONTACT_URL})"
 
 # Politeness.
@@ -51,6 +51,19 @@ SPIDER_MIDDLEWARES = {
     "crawler.middlewares.BudgetMiddleware": 800,
     "crawler.middlewares.FrontierMiddleware": 750,
 }
+# Requests on their way out: private hosts and redirect loops refused before a byte is sent,
+# then the per-shape budget that cuts off traps (all before robots.txt, at 100).
+DOWNLOADER_MIDDLEWARES = {
+    "crawler.addresses.PrivateAddressMiddleware": 50,
+    "crawler.middlewares.RedirectLoopMiddleware": 60,
+    "crawler.traps.ShapeBudgetMiddleware": 70,
+}
+# Scrapy's default, named because fairness rests on it: one priority queue per site, the
+# least busy site served first, so one outlet cannot fill the downloader.
+SCHEDULER_PRIORITY_QUEUE = "scrapy.pqueues.DownloaderAwarePriorityQueue"
+# Scrapy's caching resolver, refusing names that resolve to private addresses (direct
+# connections only: through a proxy, the proxy resolves).
+TWISTED_DNS_RESOLVER = "crawler.addresses.PrivateAddressResolver"
 ITEM_PIPELINES = {
     "crawler.pipelines.store.StorePipeline": 300,
     "crawler.pipelines.match.MatchPipeline": 400,
@@ -73,6 +86,8 @@ PROVENANCE_EXTRACT_NICE = 10  # workers' niceness: the crawl process keeps prior
 PROVENANCE_MIN_WORDS = 50  # main text shorter than this is not an article
 PROVENANCE_MAX_PAGES_PER_OUTLET = 2000
 PROVENANCE_TRAP_PATTERN_LIMIT = 60  # URLs of one shape (digits/query values aside) per host
+PROVENANCE_MAX_PAGES_PER_SHAPE = 50  # non-article pages of one URL shape before it is a trap
+PROVENANCE_ALLOW_PRIVATE_ADDRESSES = False  # loopback, private, link-local, ... hosts refused
 PROVENANCE_MATCH_ENABLED = True
 PROVENANCE_REVISIT_ENABLED = True  # skip pages not due again; conditional requests
 PROVENANCE_PROGRESS_INTERVAL = 0  # seconds between progress lines on stderr; 0 = off

@@ -113,10 +113,6 @@ class Story:
         }
 
 
-def _iso(value: datetime | None) -> str | None:
-    return None if value is None else value.isoformat()
-
-
 def _as_utc(value: datetime) -> datetime:
     """Aware UTC; a naive value is taken to be UTC already."""
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
@@ -138,11 +134,18 @@ def _bound(value: date | datetime | None, *, upper: bool) -> datetime | None:
     return start + timedelta(days=1) if upper else start
 
 
-_UNKNOWN = {"outlet": None, "title": None, "published": None, "first_seen": None}
+_UNKNOWN = {
+    "outlet": None,
+    "title": None,
+    "published": None,
+    "date_precision": None,
+    "first_seen": None,
+}
+LAG_DIGITS = 2  # hours: 36 s is finer than any publication time we can know
 
 
 def _hours(delta: timedelta) -> float:
-    return round(delta.total_seconds() / 3600.0, 4)
+    return round(delta.total_seconds() / 3600.0, LAG_DIGITS)
 
 
 @gc_paused
@@ -152,21 +155,26 @@ def build_article_graph(
     *,
     since: date | datetime | None = None,
     until: date | datetime | None = None,
+    min_confidence: float = 0.0,
 ) -> nx.DiGraph:
     """Article graph: one node per URL, an edge ``copy -> source`` per :class:`CopyEdge`.
 
-    Node attributes: ``outlet``, ``title``, ``published``, ``first_seen`` (ISO 8601 or None).
-    Edge attributes: ``similarity``, ``kind``, ``confidence``, ``evidence`` (list),
-    ``credited``, ``lag_hours`` (copy's time minus source's, None when either is unknown).
+    Node attributes: ``outlet``, ``title``, ``published`` with its ``date_precision``,
+    ``first_seen`` (ISO 8601 or None). Edge attributes: ``similarity``, ``kind``,
+    ``confidence``, ``evidence`` (list), ``credited``, ``lag_hours`` (copy's time minus
+    source's, None when either is unknown).
 
     ``since`` (inclusive) and ``until`` (exclusive; a plain date includes that whole day)
-    keep the articles that appeared in that window, by published-or-first-seen time, plus
+    keep the articles published in that window (undated ones by first-seen time), plus
     the direct sources of the copies kept, so no copy loses its source. Articles of
-    unknown time are dropped when a window is given. Edges naming a URL that has no
-    record keep it as a node with ``outlet=None``; self-loops are ignored.
+    unknown time are dropped when a window is given. Edges below ``min_confidence`` are
+    left out. Edges naming a URL that has no record keep it as a node with
+    ``outlet=None``; self-loops are ignored.
     """
     lo, hi = _bound(since, upper=False), _bound(until, upper=True)
     filtered = lo is not None or hi is not None
+    if min_confidence > 0:
+        edges = [e for e in edges if e.confidence >= min_confidence]
     # A column at a time, each a C-level map or a comprehension, loaded in bulk: this
     # runs over a million articles and edges in tests/bench/bench_graph.py, where a
     # loop per record and per edge cost twice as much.
@@ -179,11 +187,18 @@ def build_article_graph(
         zip(
             urls,
             [
-                {"outlet": o, "title": t or None, "published": p, "first_seen": s}
-                for o, t, p, s in zip(
+                {
+                    "outlet": o,
+                    "title": t or None,
+                    "published": p,
+                    "date_precision": d,
+                    "first_seen": s,
+                }
+                for o, t, p, d, s in zip(
                     map(attrgetter("outlet"), records),
                     map(attrgetter("title"), records),
                     _iso(pubs),
+                    map(attrgetter("precision"), records),
                     _iso(seens),
                     strict=True,
                 )
@@ -215,7 +230,7 @@ def build_article_graph(
         lags = [None if c is None or s is None else _hours(c - s) for c, s in pairs]
     else:  # _hours(tc - ts) with every step a C-level map
         secs = map(timedelta.total_seconds, map(sub, tcs, tss))
-        lags = list(map(round, map(truediv, secs, repeat(3600.0)), repeat(4)))
+        lags = list(map(round, map(truediv, secs, repeat(3600.0)), repeat(LAG_DIGITS)))
     del tcs, tss
     data = [
         {
@@ -404,7 +419,7 @@ def build_outlet_graph(
                 "weight": w,
                 "credited": c,
                 "uncredited": w - c,
-                "median_lag_hours": statistics.median(lags) if lags else None,
+                "median_lag_hours": round(statistics.median(lags), LAG_DIGITS) if lags else None,
                 "first_seen": first,
                 "last_seen": last,
             },
@@ -424,7 +439,8 @@ def build_graphs(
     since: date | datetime | None = None,
     until: date | datetime | None = None,
     min_weight: int = 1,
+    min_confidence: float = 0.0,
 ) -> tuple[nx.DiGraph, nx.DiGraph]:
     """Article graph and outlet graph in one call (see the two builders)."""
-    A = build_article_graph(records, edges, since=since, until=until)
+    A = build_article_graph(records, edges, since=since, until=until, min_confidence=min_confidence)
     return A, build_outlet_graph(A, min_weight=min_weight)

@@ -10,10 +10,11 @@ first-seen order within one crawl.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
+
+from graph.tracking import is_noise_param
 
 __all__ = [
     "ESTIMATE",
@@ -56,27 +57,27 @@ CREDIT_SIGNALS = frozenset(
 )
 MIN_CONFIDENCE = 0.4
 ESTIMATE = "estimate"  # precision of an undated page's time taken from Last-Modified
-ESTIMATE_SPAN = timedelta(hours=24)
+ESTIMATE_SPAN = timedelta(hours=12)
 FIRST_SEEN_GAP = timedelta(hours=6)
 MIN_ORDER_EVIDENCE = 0.2  # 2 * P(x before y) - 1 below this: the dates say nothing
 EXCERPT_INSIDE = 0.8  # the excerpt is at least this much inside the other text
 EXCERPT_OUTSIDE = 0.5  # and the other text at most this much inside the excerpt
 # Uncertainty of a stated time, by articles.date_precision (see crawler/dates.py).
 _ZONE_SLACK = (timedelta(hours=14), timedelta(hours=12))  # UTC+14 .. UTC-12
-_NOISE = re.compile(r"^(utm_|fbclid|gclid)")
 
 
 def url_key(url: str) -> str:
-    """A URL reduced for comparison: no scheme, ``www.``, port, fragment, trailing slash.
+    """A URL reduced for comparison: no scheme, ``www.``, port, fragment, trailing slash,
+    nor the session and tracking parameters of :mod:`graph.tracking`.
 
-    >>> url_key("https://www.Example.com/a/?utm_source=x#top")
-    'example.com/a'
+    >>> url_key("https://www.Example.com/a/?utm_source=x&sid=9&id=2#top")
+    'example.com/a?id=2'
     """
     parts = urlsplit(url.strip())
     host = (parts.hostname or "").lower().removeprefix("www.")
     path = parts.path.rstrip("/")
     query = "&".join(
-        q for q in parts.query.split("&") if q and not _NOISE.match(q.split("=", 1)[0])
+        q for q in parts.query.split("&") if q and not is_noise_param(q.split("=", 1)[0])
     )
     return f"{host}{path}" + (f"?{query}" if query else "")
 
@@ -135,7 +136,7 @@ def date_interval(published: datetime | None, precision: str | None) -> tuple[da
     if precision == "local":
         return published - _ZONE_SLACK[0], published + _ZONE_SLACK[1]
     day = published.replace(hour=0, minute=0, second=0, microsecond=0)
-    if precision == ESTIMATE:  # at most the stated instant, most likely the day before it
+    if precision == ESTIMATE:  # at most the stated instant (see _order)
         return published - ESTIMATE_SPAN, published
     if precision == "month":  # some day of that month (see crawler.dates.fallback_day)
         end = day.replace(year=day.year + day.month // 12, month=day.month % 12 + 1)
@@ -182,6 +183,23 @@ def p_before(x: tuple[float, float], y: tuple[float, float]) -> float:
     return 1.0 if x0 < y0 else 0.0 if x0 > y0 else 0.5
 
 
+def _order(x: Facts, y: Facts) -> float:
+    """P(x was published before y), from stated times or estimates.
+
+    An estimate (an undated page's Last-Modified) is only an upper bound: a dated page
+    after it is later; a dated page more than ``ESTIMATE_SPAN`` before it is earlier
+    (pages are rarely modified long after they appear); in between nothing is known.
+    """
+    ix, iy = _interval(x), _interval(y)
+    if ESTIMATE not in (x.precision, y.precision):
+        return p_before(ix, iy)
+    if ix[1] < iy[0]:
+        return 1.0
+    if iy[1] < ix[0]:
+        return 0.0
+    return 0.5
+
+
 def _credits(copy: Facts, source: Facts) -> list[Signal]:
     """Signals that ``copy`` names ``source`` (exact page, or its outlet)."""
     keys = source.keys()
@@ -208,7 +226,7 @@ def direction_signals(x: Facts, y: Facts, contained_x: float, contained_y: float
     out = [Signal(s.name, "y", s.weight) for s in _credits(x, y)]
     out += [Signal(s.name, "x", s.weight) for s in _credits(y, x)]
     if x.published is not None and y.published is not None:
-        p = p_before(_interval(x), _interval(y))
+        p = _order(x, y)
         strength = abs(2 * p - 1)
         if strength >= MIN_ORDER_EVIDENCE:
             name = "published_estimate" if ESTIMATE in (x.precision, y.precision) else "published"
@@ -239,7 +257,8 @@ def decide(signals: list[Signal], min_confidence: float = MIN_CONFIDENCE) -> Dec
 
     >>> decide([Signal("attribution", "x", 0.95)]).source
     'x'
-    >>> decide([Signal("attribution", "x", 0.95), Signal("attribution", "y", 0.95)]).source
+    >>> decide([Signal("attribution", "x", 0.95), Signal("attribution", "y", 0.95)]).source is None
+    True
     """
     px, py = _strength(signals, "x"), _strength(signals, "y")
     if px >= py:

@@ -19,8 +19,11 @@ alone. networkx's writers also reject None and list values and keep characters t
 forbids. Rows are read a chunk at a time, each column cleaned in one pass over its joined
 text (:func:`_map_text`) and each chunk's text made by one ``str.join`` (:func:`_rows`):
 no Python loop per row or cell in the common case, which keeps the million-edge exports
-within reach. Tests read every file back with networkx's readers. Files are written to a
-temporary name and renamed, so a failed export never leaves half a file; every I/O
+within reach. Tests read every file back with networkx's readers (a dynamic GEXF, whose
+``timeformat="dateTime"`` networkx's reader does not know, with ElementTree). Files are
+written to a temporary name and renamed, so a failed export never leaves half a file; the path ``-``
+(or None) is standard output, written as a stream, and a path that is not a regular file
+(``/dev/stdout``, a named pipe, a symlink) is written through, never replaced. Every I/O
 failure is raised as :class:`ExportError`.
 """
 
@@ -28,12 +31,14 @@ from __future__ import annotations
 
 import csv
 import gc
+import io
 import json
 import os
 import re
+import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from itertools import chain, islice, repeat
 from operator import itemgetter, methodcaller
 from pathlib import Path
@@ -42,12 +47,13 @@ from typing import IO, Any
 import networkx as nx
 import orjson
 
-from graph.build import EDGE_DIRECTION, Story, gc_paused
+from graph.build import EDGE_DIRECTION, Story, copy_edge, gc_paused
 
 __all__ = [
     "FORMATS",
     "LIST_SEPARATOR",
     "TABLE_FORMATS",
+    "STDOUT",
     "ExportError",
     "csv_cell",
     "csv_paths",
@@ -60,6 +66,10 @@ __all__ = [
 FORMATS = ("json", "gexf", "graphml", "csv")
 TABLE_FORMATS = ("json", "csv")
 LIST_SEPARATOR = ";"
+STDOUT = "-"
+"""The path that means standard output."""
+CSV_EDGE_ENDS = copy_edge("copy", "original")
+"""Header of the two end columns of an edges CSV: the copy, then its original."""
 
 
 class ExportError(Exception):
@@ -189,39 +199,109 @@ def _map_text(texts: list[str], clean: Callable[[str], str]) -> list[str]:
 # --- files ------------------------------------------------------------------------------
 
 
+def is_stdout(path: str | os.PathLike[str] | None) -> bool:
+    """True for the paths that mean standard output: None and ``-``."""
+    return path is None or str(path) == STDOUT
+
+
 @contextmanager
-def _open(path: Path, *, newline: str | None = None, binary: bool = False) -> Iterator[IO[Any]]:
-    """Open ``path`` for writing (UTF-8 text, or bytes) through a temporary file renamed
-    on success."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+def _stdout(*, newline: str | None, binary: bool) -> Iterator[IO[Any]]:
+    """Standard output as a stream (bytes, or UTF-8 text), left open afterwards."""
+    sys.stdout.flush()
+    out = sys.stdout.buffer
+    if binary:
+        yield out
+        out.flush()
+        return
+    text = io.TextIOWrapper(out, encoding="utf-8", newline=newline)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        mode = {"mode": "wb"} if binary else {"mode": "w", "encoding": "utf-8", "newline": newline}
-        f = open(tmp, **mode)  # noqa: SIM115
-    except OSError as exc:
-        raise ExportError(f"cannot write {path}: {exc.strerror or exc}") from exc
+        yield text
+        text.flush()
+    finally:
+        with suppress(OSError, ValueError):  # a reader that left: nothing more to write
+            text.detach()  # sys.stdout keeps its buffer
+
+
+def _write_through(path: Path) -> bool:
+    """True when ``path`` must be written in place: a symlink or an existing file that is
+    not a regular file (a device such as ``/dev/stdout``, a named pipe). Renaming a
+    temporary file over it would replace it (as root, ``/dev/stdout`` itself)."""
+    return path.is_symlink() or (path.exists() and not path.is_file())
+
+
+@contextmanager
+def _open(
+    path: Path | None, *, newline: str | None = None, binary: bool = False
+) -> Iterator[IO[Any]]:
+    """Open ``path`` for writing (UTF-8 text, or bytes) through a temporary file renamed
+    on success; standard output and special files are written as streams."""
+    name = "standard output" if path is None else str(path)
+    mode = {"mode": "wb"} if binary else {"mode": "w", "encoding": "utf-8", "newline": newline}
     paused = gc.isenabled()
     gc.disable()  # writers make millions of short-lived, acyclic objects: no cycles to find
     try:
-        with f:
-            yield f
-        os.replace(tmp, path)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise ExportError(f"cannot write {path}: {exc.strerror or exc}") from exc
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+        if path is None or _write_through(path):
+            try:
+                if path is None:
+                    opened = _stdout(newline=newline, binary=binary)
+                else:
+                    opened = open(path, **mode)  # noqa: SIM115
+                with opened as f:
+                    yield f
+            except BrokenPipeError:
+                raise  # the reader left (``| head``): the caller ends quietly
+            except OSError as exc:
+                raise ExportError(f"cannot write {name}: {exc.strerror or exc}") from exc
+            return
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            f = open(tmp, **mode)  # noqa: SIM115
+        except OSError as exc:
+            raise ExportError(f"cannot write {path}: {exc.strerror or exc}") from exc
+        try:
+            with f:
+                yield f
+            os.replace(tmp, path)
+        except OSError as exc:
+            tmp.unlink(missing_ok=True)
+            raise ExportError(f"cannot write {path}: {exc.strerror or exc}") from exc
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
     finally:
         if paused:
             gc.enable()
 
 
-def _format(path: Path, format: str | None, allowed: tuple[str, ...]) -> str:
-    fmt = (format or path.suffix.lstrip(".")).lower()
+def _target(path: str | os.PathLike[str] | None) -> Path | None:
+    return None if is_stdout(path) else Path(path)  # type: ignore[arg-type]
+
+
+def format_for(
+    path: str | os.PathLike[str] | None,
+    format: str | None = None,
+    allowed: tuple[str, ...] = FORMATS,
+) -> str:
+    """``format``, else the file's suffix, else ``json`` for standard output.
+
+    >>> format_for("outlets.gexf"), format_for("-"), format_for("x.json", "csv")
+    ('gexf', 'json', 'csv')
+    """
+    if format:
+        fmt = format.lower()
+    elif is_stdout(path):
+        fmt = "json"
+    else:
+        fmt = Path(path).suffix.lstrip(".").lower()  # type: ignore[arg-type]
+        if not fmt:
+            raise ExportError(
+                f"cannot tell the format of {path}: give --format or a file name ending in "
+                + ", ".join(f".{a}" for a in allowed)
+            )
     if fmt not in allowed:
         raise ExportError(
-            f"cannot write {path}: unknown format {fmt!r} (choose {', '.join(allowed)})"
+            f"cannot write {path or STDOUT}: unknown format {fmt!r} (choose {', '.join(allowed)})"
         )
     return fmt
 
@@ -480,18 +560,42 @@ _XML_TYPES = {bool: "boolean", int: "long", float: "double", str: "string"}  # G
 _BOOL = {True: "true", False: "false"}
 
 
-def _write_gexf(G: nx.Graph, f: IO[str], *, label: str | None) -> None:
+def _first_time(cols: Mapping[str, list[Any]], names: Sequence[str], n: int) -> list[Any]:
+    """Per row, the first of the columns ``names`` holding a non-empty string, else None."""
+    out: list[Any] = [None] * n
+    for name in names:
+        col = cols.get(name)
+        if col is not None:
+            out = [o if o is not None or not isinstance(v, str) or not v else v
+                   for o, v in zip(out, col, strict=True)]  # fmt: skip
+    return out
+
+
+def _write_gexf(
+    G: nx.Graph,
+    f: IO[str],
+    *,
+    label: str | None,
+    node_time: Sequence[str] = (),
+    edge_time: Sequence[str] = (),
+) -> None:
+    """GEXF 1.2 for Gephi. With ``node_time``/``edge_time`` (attribute names holding ISO
+    8601 times) the graph is dynamic (``timeformat="dateTime"``): each node starts at its
+    time, each edge at its own or its first node's, so Gephi's timeline shows the network
+    grow. The times stay attributes too."""
     nodes, edges = _Schema(_chunks(G._node.values())), _Schema(_chunks(_edge_dicts(G)))
     nkinds, ekinds = nodes.kinds(), edges.kinds()
     weighted = ekinds.pop("weight", None) is not None  # GEXF puts it on the edge element
     kind = "directed" if G.is_directed() else "undirected"
     desc = xml_text(str(G.graph.get("edge_direction", EDGE_DIRECTION)))
+    dynamic = any(n in nkinds for n in node_time) or any(n in ekinds for n in edge_time)
+    mode = 'mode="dynamic" timeformat="dateTime"' if dynamic else 'mode="static"'
     f.write(
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         '<gexf xmlns="http://www.gexf.net/1.2draft" version="1.2">\n'
         f"<meta><creator>provenance-crawler</creator><description>edges: {desc}"
         "</description></meta>\n"
-        f'<graph defaultedgetype="{kind}" mode="static">\n'
+        f'<graph defaultedgetype="{kind}" {mode}>\n'
     )
     for cls, kinds in (("node", nkinds), ("edge", ekinds)):
         f.write(f'<attributes class="{cls}" mode="static">\n')
@@ -507,6 +611,7 @@ def _write_gexf(G: nx.Graph, f: IO[str], *, label: str | None) -> None:
 
     f.write("<nodes>\n")
     esc: dict[Any, str] = {}
+    starts: dict[Any, str] = {}  # node -> its start, for edges with no time of their own
     for ids in _chunks(G._node):
         cols = nodes.columns()
         nid = _id_texts(ids, xml_text, esc)
@@ -514,8 +619,12 @@ def _write_gexf(G: nx.Graph, f: IO[str], *, label: str | None) -> None:
         if label and label in cols:
             texts = _texts(cols[label], str, xml_text)
             labels = [i if t is None else t for i, t in zip(nid, texts, strict=True)]
-        parts = ['<node id="', nid, '" label="', labels, '">']
-        parts += [*attvalues(nkinds, cols, len(ids)), "</node>\n"]
+        parts = ['<node id="', nid, '" label="', labels, '"']
+        if dynamic:
+            times = _first_time(cols, node_time, len(ids))
+            starts.update((i, t) for i, t in zip(ids, times, strict=True) if t is not None)
+            parts += _xml_fields(times, str, ' start="', '"')
+        parts += [">", *attvalues(nkinds, cols, len(ids)), "</node>\n"]
         f.write(_rows(parts, len(ids)))
     f.write("</nodes>\n<edges>\n")
     count = 0
@@ -525,6 +634,10 @@ def _write_gexf(G: nx.Graph, f: IO[str], *, label: str | None) -> None:
         parts += ['" source="', _end_texts(us, esc), '" target="', _end_texts(vs, esc), '"']
         if weighted:
             parts += _xml_fields(cols["weight"], float, ' weight="', '"')
+        if dynamic:
+            own = _first_time(cols, edge_time, n)
+            times = [t if t is not None else starts.get(u) for t, u in zip(own, us, strict=True)]
+            parts += _xml_fields(times, str, ' start="', '"')
         parts += [">", *attvalues(ekinds, cols, n), "</edge>\n"]
         f.write(_rows(parts, n))
         count += n
@@ -624,27 +737,38 @@ def _write_csv(
 
 def write_graph(
     G: nx.Graph,
-    path: str | os.PathLike[str],
+    path: str | os.PathLike[str] | None,
     format: str | None = None,
     *,
     label: str | None = None,
+    node_time: Sequence[str] = (),
+    edge_time: Sequence[str] = (),
 ) -> list[Path]:
     """Write ``G`` as ``json``, ``gexf``, ``graphml`` or ``csv``; return the files written.
 
-    ``format`` defaults to the file's suffix. ``json`` is networkx node-link data with edges
+    ``path`` ``-`` or None is standard output (not for ``csv``). ``format`` defaults to the
+    file's suffix (:func:`format_for`). ``json`` is networkx node-link data with edges
     under ``"edges"`` (read back with ``nx.node_link_graph(data, edges="edges")``); ``csv``
     writes ``<stem>.nodes.csv`` (``id`` + node attributes) and ``<stem>.edges.csv``
-    (``source``, ``target`` + edge attributes). ``label`` names the node attribute used as
-    the GEXF label (Gephi's display name), the node id by default.
+    (:data:`CSV_EDGE_ENDS` + edge attributes). ``label`` names the node attribute used as
+    the GEXF label (Gephi's display name), the node id by default. ``node_time`` names
+    node attributes holding ISO 8601 times, the first one set giving the node's GEXF
+    ``start`` (Gephi's timeline); ``edge_time`` the same for edges, which otherwise start
+    with their first node.
 
     Raises
     ------
     ExportError
         When the path cannot be written or the format is unknown.
     """
-    p = Path(path)
-    fmt = _format(p, format, FORMATS)
+    fmt = format_for(path, format, FORMATS)
+    p = _target(path)
     if fmt == "csv":
+        if p is None:
+            raise ExportError(
+                "csv writes two files (PATH.nodes.csv and PATH.edges.csv), not standard "
+                "output: give -o PATH"
+            )
         nodes_path, edges_path = csv_paths(p)
         by_id: dict[Any, str] = {}  # node id -> its cell, where they differ
         with _open(nodes_path, newline="") as f:
@@ -656,16 +780,17 @@ def write_graph(
             edges = _Schema(_chunks(_edge_dicts(G)))
             ends = ([_end_texts(us, by_id), _end_texts(vs, by_id)] for us, vs in _edge_ends(G))
             rows = ((len(e[0]), e, edges.columns().values()) for e in ends)
-            _write_csv(f, ["source", "target", *edges.types], list(edges.kinds().values()), rows)
+            header = [*CSV_EDGE_ENDS, *edges.types]
+            _write_csv(f, header, list(edges.kinds().values()), rows)
         return [nodes_path, edges_path]
     with _open(p, binary=fmt == "json") as f:
         if fmt == "json":
             _write_json(G, f)  # type: ignore[arg-type]
         elif fmt == "gexf":
-            _write_gexf(G, f, label=label)
+            _write_gexf(G, f, label=label, node_time=node_time, edge_time=edge_time)
         else:
             _write_graphml(G, f)
-    return [p]
+    return [] if p is None else [p]
 
 
 def _write_json_rows(f: IO[bytes], rows: list[dict[str, Any]]) -> None:
@@ -684,12 +809,13 @@ def _write_json_rows(f: IO[bytes], rows: list[dict[str, Any]]) -> None:
 @gc_paused
 def write_table(
     rows: Iterable[Mapping[str, Any]],
-    path: str | os.PathLike[str],
+    path: str | os.PathLike[str] | None,
     format: str | None = None,
     *,
     columns: Iterable[str] | None = None,
-) -> Path:
-    """Write table rows (dicts) as a JSON array or a CSV file with a header.
+) -> Path | None:
+    """Write table rows (dicts) as a JSON array or a CSV file with a header; ``-`` or
+    None is standard output (then None is returned).
 
     ``columns`` defaults to the keys of the rows, in first-seen order.
 
@@ -698,8 +824,8 @@ def write_table(
     ExportError
         When the path cannot be written or the format is unknown.
     """
-    p = Path(path)
-    fmt = _format(p, format, TABLE_FORMATS)
+    fmt = format_for(path, format, TABLE_FORMATS)
+    p = _target(path)
     rows = list(rows)
     cols = list(columns) if columns is not None else list(dict.fromkeys(k for r in rows for k in r))
     with _open(p, newline="", binary=fmt == "json") as f:
@@ -713,7 +839,7 @@ def write_table(
 
 
 def write_stories(
-    found: Iterable[Story], path: str | os.PathLike[str], format: str | None = None
-) -> Path:
+    found: Iterable[Story], path: str | os.PathLike[str] | None, format: str | None = None
+) -> Path | None:
     """Write the story table (one row per story, see :meth:`Story.as_row`) as JSON or CSV."""
     return write_table((s.as_row() for s in found), path, format)

@@ -206,9 +206,14 @@ def add_document(
 
 
 def remove_document(session: Session, doc: Any) -> set[int]:
-    """Un-index an article; return fingerprints that stopped being boilerplate."""
+    """Un-index an article; return the fingerprints whose boilerplate status changed.
+
+    That set is always empty: boilerplate marks are kept until a rebuild, so removing
+    a document never un-marks a fingerprint. It is returned so that callers treat
+    removal and :func:`add_document` alike.
+    """
     hashes = unpack(doc.fingerprints)
-    crossed: set[int] = set()  # boilerplate marks are kept until a rebuild
+    crossed: set[int] = set()  # see the docstring: nothing is un-marked here
     for chunk in _chunks(hashes):
         session.execute(delete(_P).where(_P.c.hash.in_(chunk), _P.c.article_id == doc.article_id))
     session.execute(delete(_D).where(_D.c.article_id == doc.article_id))

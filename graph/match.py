@@ -215,18 +215,33 @@ _FACTS = (
 )  # fmt: skip
 
 
-def _estimate(last_modified: str | None, first_seen: datetime | None) -> datetime | None:
-    """An undated page's latest possible publication: its Last-Modified, or first seen."""
+_CREDITED_BY = (
+    select(Link.to_url, Article.published, Article.date_precision)
+    .join(Article, Article.page_id == Link.page_id)
+    .where(Link.to_url.in_(_ids("urls")), Link.kind.in_(FOLLOW_KINDS),
+           Article.published.is_not(None))
+)  # fmt: skip
+
+
+def _utc(t: datetime | None) -> datetime | None:
+    return t.replace(tzinfo=UTC) if t is not None and t.tzinfo is None else t
+
+
+def _estimate(
+    last_modified: str | None, first_seen: datetime | None, credited: list[datetime]
+) -> datetime | None:
+    """An undated page's latest possible publication, or None when nothing bounds it
+    but our own first visit: its HTTP Last-Modified, the latest time of a dated page
+    that credits it, first seen; whichever is earliest."""
     try:
-        lm = parsedate_to_datetime(last_modified) if last_modified else None
+        lm = _utc(parsedate_to_datetime(last_modified)) if last_modified else None
     except (TypeError, ValueError):
         lm = None
-    if lm is not None and lm.tzinfo is None:
-        lm = lm.replace(tzinfo=UTC)
-    if first_seen is not None and first_seen.tzinfo is None:
-        first_seen = first_seen.replace(tzinfo=UTC)
-    bounds = [t for t in (lm, first_seen) if t is not None]
-    return min(bounds) if lm is not None else None
+    bounds = [t for t in (lm, *map(_utc, credited)) if t is not None]
+    if not bounds:
+        return None
+    seen = _utc(first_seen)
+    return min(bounds + ([seen] if seen else []))
 
 
 _PAGE_URLS = select(Page.id, Page.url).where(Page.id.in_(_ids()))
@@ -252,6 +267,12 @@ def _facts(session: Session, ids: Iterable[int]) -> dict[int, Facts]:
     links: dict[int, list[tuple[str, str]]] = {}
     for pid, kind, to_url in conn.execute(_LINKS, {"ids": page_ids}):
         links.setdefault(pid, []).append((kind, to_url))
+    undated = [r for r in rows if r.published is None]
+    credited: dict[str, list[datetime]] = {}  # URL -> latest times of dated pages crediting it
+    if undated:
+        names = {u: r.url for r in undated for u in (r.url, page_url.get(r.page_id)) if u}
+        for to_url, pub, prec in conn.execute(_CREDITED_BY, {"urls": sorted(names)}):
+            credited.setdefault(names[to_url], []).append(date_interval(pub, prec)[1])
     out: dict[int, Facts] = {}
     for r in rows:
         own = aliases[r.url] | {url_key(r.url)}
@@ -262,7 +283,7 @@ def _facts(session: Session, ids: Iterable[int]) -> dict[int, Facts]:
             lk = [*lk, ("canonical", r.canonical_url)]
         published, precision = r.published, r.date_precision
         if published is None:
-            published = _estimate(r.last_modified, r.first_seen_at)
+            published = _estimate(r.last_modified, r.first_seen_at, credited.get(r.url, []))
             precision = ESTIMATE if published is not None else None
         out[r.id] = Facts(
             url=r.url,

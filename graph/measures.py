@@ -19,7 +19,9 @@ __all__ = [
     "OUTLET_COLUMNS",
     "amplifiers",
     "communities",
+    "OUTLET_LEGEND",
     "fastest_copiers",
+    "label_outlets",
     "laundering_intermediaries",
     "most_copied",
     "outlet_table",
@@ -40,6 +42,20 @@ OUTLET_COLUMNS = (
     "community",
 )
 """Columns of :func:`outlet_table`, in order."""
+
+OUTLET_LEGEND = {
+    "outlet": "registered domain",
+    "articles": "articles stored",
+    "originated": "stories it is the root of (published first)",
+    "copied": "its articles copied by other outlets (weighted in-degree)",
+    "copies": "articles it copied from other outlets (weighted out-degree)",
+    "pagerank": "PageRank on the copy -> source graph: high for the sources of sources",
+    "uncredited_rate": "share of its copies that do not credit their source",
+    "laundered": "copies crediting it in stories another outlet began (it hides the origin)",
+    "median_lag_hours": "median hours between a source and its copy by this outlet",
+    "community": "Louvain community of the outlet graph (1 = largest)",
+}
+"""What each column of :func:`outlet_table` means (``provenance outlets``, the export)."""
 
 
 def _ranked(values: dict[Any, float], top: int | None) -> list[tuple[Any, float]]:
@@ -273,10 +289,18 @@ def outlet_table(
             "pagerank": round(ranks.get(o, 0.0), 6),
             "uncredited_rate": None if rates[o] is None else round(rates[o], 4),
             "laundered": laundered.get(o, 0),
-            "median_lag_hours": lags.get(o),
+            "median_lag_hours": None if o not in lags else round(lags[o], 2),
             "community": groups.get(o),
         }
         for o in G
     ]
     rows.sort(key=lambda r: (-r["copied"], -r["pagerank"], r["outlet"]))
     return rows
+
+
+def label_outlets(G: nx.DiGraph, rows: Iterable[dict[str, Any]]) -> None:
+    """Set the measures of :func:`outlet_table` rows as outlet node attributes, in place
+    (colour or size by them in Gephi)."""
+    for r in rows:
+        if r["outlet"] in G:
+            G.nodes[r["outlet"]].update((k, v) for k, v in r.items() if k != "outlet")

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
@@ -150,31 +149,23 @@ class UndecidedPair:
     signals: tuple[str, ...]
 
 
-def _in_range(col, since: datetime | None, until: datetime | None):  # noqa: ANN001, ANN202
-    conds = []
-    if since is not None:
-        conds.append(col >= since)
-    if until is not None:
-        conds.append(col < until)
-    return conds
+def load_records(session: Session) -> tuple[list[ArticleRecord], list[CopyEdge]]:
+    """Every stored article, and the copy -> direct source edges.
 
-
-def load_records(
-    session: Session, since: datetime | None = None, until: datetime | None = None
-) -> tuple[list[ArticleRecord], list[CopyEdge]]:
-    """Articles and copy -> direct source edges, optionally by first-seen time.
-
-    Every stored article is a record (unique ones too); an edge is kept when its copy
-    falls in the time range. Undecided pairs are not edges (see ``load_undecided``).
+    Time windows are applied once, on publication dates, by ``graph.build``. Undecided
+    pairs are not edges (see ``load_undecided``).
     """
     rows = session.execute(
         select(Article.id, Article.url, Outlet.domain, Article.title, Article.published,
-               Article.first_seen_at)
+               Article.first_seen_at, Article.date_precision)
         .join(Outlet, Outlet.id == Article.outlet_id)
-        .where(*_in_range(Article.first_seen_at, since, until))
         .order_by(Article.url)
     ).all()  # fmt: skip
-    records = [ArticleRecord(r.url, r.domain, r.title, r.published, r.first_seen_at) for r in rows]
+    records = [
+        ArticleRecord(r.url, r.domain, r.title, r.published, r.first_seen_at,
+                      r.date_precision if r.published is not None else None)
+        for r in rows
+    ]  # fmt: skip
     urls = {r.id: r.url for r in rows}
     edges: list[CopyEdge] = []
     prov = session.execute(select(ReuseProvenance.article_id, ReuseProvenance.sources)).all()
@@ -193,7 +184,7 @@ def load_records(
                 source_url=source_url,
                 similarity=round(pair.similarity, 4),
                 kind=pair.kind,
-                confidence=pair.confidence,
+                confidence=round(pair.confidence, 4),
                 evidence=tuple(sorted({s[0] for s in pair.signals if s[1] == pair.source_id})),
                 credited=pair.credited,
             )

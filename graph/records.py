@@ -19,6 +19,7 @@ class ArticleRecord:
     title: str | None = None
     published: datetime | None = None  # timezone-aware UTC, or None when unknown
     first_seen: datetime | None = None  # when our crawls first stored it
+    precision: str | None = None  # of published: "datetime" | "local" | "date" | None
 
 
 @dataclass(frozen=True, slots=True)

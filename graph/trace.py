@@ -197,7 +197,8 @@ def _how(e: Mapping[str, Any]) -> str:
 
 
 def render_explain(data: Mapping[str, Any]) -> str:
-    """The output of :func:`explain` as a plain-text tree for a terminal."""
+    """The output of :func:`explain` as a plain-text tree for a terminal; a step or copy
+    holding a ``credit_phrase`` (the sentence crediting the source) quotes it."""
     lines = [_describe(data["article"])]
     chain = data["chain"]
     if not chain:
@@ -208,6 +209,8 @@ def render_explain(data: Mapping[str, Any]) -> str:
             pad = "   " * i
             lines.append(f"{pad}└─ copies {_describe(step['source'])}")
             lines.append(f"{pad}   ({_how(step)})")
+            if step.get("credit_phrase"):
+                lines.append(f'{pad}   credit: "{_clean(step["credit_phrase"])}"')
             if step["other_sources"]:
                 others = ", ".join(_clean(s) for s in step["other_sources"])
                 lines.append(f"{pad}   also copies: {others}")
@@ -225,6 +228,8 @@ def render_explain(data: Mapping[str, Any]) -> str:
         lines.append(f"{prefix}{'└─ ' if last else '├─ '}{_describe(item)}")
         inner = prefix + ("   " if last else "│  ")
         lines.append(f"{inner}({_how(item)})")
+        if item.get("credit_phrase"):
+            lines.append(f'{inner}credit: "{_clean(item["credit_phrase"])}"')
         stack.append((prefix, items, i + 1))
         stack.append((inner, item["copied_by"], 0))
     if listed < total:

@@ -1,9 +1,10 @@
 """``make demo``: the main job on the embedded default, offline.
 
 Serves the bundled simulated web on loopback, crawls it from its seeds into a SQLite
-database through ``http_proxy``, then writes the exports and prints the outlet table
-and one story's trail. Every step is a real ``provenance`` command, printed before it
-runs so it can be pasted and re-run by hand.
+database through ``http_proxy``, then writes the exports, prints the outlet table and
+one story's trail, and ends by writing the HTML report and printing where it is. Every
+step is a real ``provenance`` command, printed before it runs so it can be pasted and
+re-run by hand.
 """
 
 from __future__ import annotations
@@ -57,7 +58,10 @@ def main(argv: list[str] | None = None) -> int:
     biggest = max(web.truth["stories"].values(), key=lambda st: len(st["members"]))
     run(["trace", biggest["root"], "--db", db, "--max-copies", "15"])
     run(["stats", "--db", db, "--runs", "3"])
+    report = out / "report"
+    run(["report", "--db", db, "--format", "html", "-o", str(report)])
     print(f"\nexports in {out}: open outlet.gexf in Gephi; the database is {db}.")
+    print(f"the report (no server needed): {(report / 'index.html').resolve().as_uri()}")
     return 0
 
 

@@ -8,7 +8,7 @@ from graph.align import MAX_POSITIONS, MIN_CONTAINED, MIN_WORDS, align, classify
 from graph.boilerplate import mask
 from graph.quotes import quote_mask
 from graph.shingles import fingerprints, shingle_hashes
-from tests.test_match_helpers import words
+from tests.corpus import words
 
 BODY = words("body", 400)
 OTHER = words("other", 400)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import doctest
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta, timezone
 
 import networkx as nx
@@ -26,7 +27,8 @@ T0 = datetime(2024, 3, 1, 8, 0, tzinfo=UTC)
 def rec(url: str, outlet: str, hours: float | None, *, seen: float | None = None, title=None):
     published = None if hours is None else T0 + timedelta(hours=hours)
     first_seen = None if seen is None else T0 + timedelta(hours=seen)
-    return ArticleRecord(url, outlet, title=title, published=published, first_seen=first_seen)
+    return ArticleRecord(url, outlet, title=title, published=published, first_seen=first_seen,
+                         precision=None if published is None else "datetime")  # fmt: skip
 
 
 def copy(u: str, v: str, *, credited: bool = False, sim: float = 0.9) -> CopyEdge:
@@ -68,6 +70,7 @@ def test_article_attributes() -> None:
         "outlet": "wire",
         "title": "Quake hits",
         "published": "2024-03-01T08:00:00+00:00",
+        "date_precision": "datetime",
         "first_seen": None,
     }
     e = G.edges["https://blog/1", "https://paper/1"]
@@ -129,6 +132,24 @@ def test_unknown_urls_and_self_loops() -> None:
 def test_time_window(since, until, nodes, edges) -> None:
     G = build_article_graph(RECORDS, EDGES, since=since, until=until)
     assert (G.number_of_nodes(), G.number_of_edges()) == (nodes, edges)
+
+
+@pytest.mark.parametrize(
+    ("min_confidence", "edges"),
+    [(0.0, 3), (0.5, 3), (0.8, 3), (0.81, 1), (0.95, 0)],
+)
+def test_min_confidence(min_confidence: float, edges: int) -> None:
+    weighted = [*EDGES[:2], replace(EDGES[2], confidence=0.9)]
+    A, O = build_graphs(RECORDS, weighted, min_confidence=min_confidence)  # noqa: E741
+    assert A.number_of_edges() == edges
+    # outlet edges are made of the article edges that pass
+    assert sum(d["weight"] for *_, d in O.edges(data=True)) == edges
+
+
+def test_rounded_median_lag() -> None:
+    records = [rec("s", "wire", 0), rec("c1", "blog", 1 / 3), rec("c2", "blog", 31.2)]
+    _, O = build_graphs(records, [copy("c1", "s"), copy("c2", "s")])  # noqa: E741
+    assert O.edges["blog", "wire"]["median_lag_hours"] == 15.76  # not 15.765000000000001
 
 
 def test_stories() -> None:

@@ -7,6 +7,7 @@ updates rather than duplicates.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import re
 from collections.abc import Iterator
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import Engine, func, select
@@ -21,8 +23,10 @@ from sqlalchemy.orm import Session
 
 from crawler.db.models import Article, CrawlRun, FetchStatus, Link, Page
 from crawler.db.session import make_engine
+from crawler.settings import CONCURRENT_REQUESTS, PROVENANCE_MAX_PAGES_PER_SHAPE
 from crawler.urls import normalize_url
 from tests.harness import crawl_args, provenance, simulated_web, write_seeds
+from tests.simweb import hostile
 
 pytestmark = pytest.mark.e2e
 
@@ -66,6 +70,15 @@ def crawled(request, tmp_path_factory) -> Iterator[Crawled]:  # noqa: ANN001
     else:
         db_url = request.getfixturevalue("pg_database_url")
     yield from _crawl_twice(db_url, tmp)
+
+
+def _host(url: str) -> str:
+    """A URL's host, IPv6 literals in one spelling."""
+    host = urlsplit(url).hostname or ""
+    try:
+        return str(ipaddress.ip_address(host))
+    except ValueError:
+        return host
 
 
 def _words(text: str) -> str:
@@ -113,6 +126,54 @@ def test_every_reachable_article_is_stored_with_its_fields(crawled: Crawled) -> 
     assert len(wrong) <= 0.02 * len(expected), "\n".join(wrong[:20])
 
 
+def test_listings_and_print_amp_versions_are_not_articles(crawled: Crawled) -> None:
+    """Only truth articles are stored as articles; listings and aliases keep their reason."""
+    truth = crawled.truth
+    non = truth["non_articles"]
+    with Session(crawled.engine) as s:
+        stored = set(s.scalars(select(Article.url)))
+        pages = {p.url: p for p in s.scalars(select(Page).where(Page.url.in_(list(non))))}
+        hostile_ok = set(
+            s.scalars(
+                select(Page.final_url).where(
+                    Page.url.in_(
+                        [
+                            normalize_url(u)
+                            for u, v in truth["hostile"].items()
+                            if v["expect"] == "ok"
+                        ]
+                    )
+                )
+            )
+        )
+    as_articles = sorted(stored & set(non))
+    assert not as_articles, (
+        f"{len(as_articles)} non-article pages stored as articles: {as_articles[:5]}"
+    )
+    stray = sorted(stored - set(truth["articles"]) - hostile_ok)
+    assert not stray, f"stored as articles but not articles: {stray[:5]}"
+    reachable = {u for u, a in truth["articles"].items() if a["reachable"] and not a["disallowed"]}
+    assert reachable <= stored
+    fetched = {u: p for u, p in pages.items() if p.fetch_status != FetchStatus.FAILED}
+    assert len(fetched) >= 0.9 * len(set(non) & set(truth["reachable"]))
+    kinds = {"listing": "listing", "print": "alias", "amp": "alias"}
+    wrong = [  # a listing too short to need a decision has no reason
+        f"{u}: {p.fetch_status}/{p.error}, expected not_article/{kinds[non[u]['kind']]}"
+        for u, p in fetched.items()
+        if p.fetch_status != FetchStatus.NOT_ARTICLE
+        or p.error not in (kinds[non[u]["kind"]], None if non[u]["kind"] == "listing" else "")
+    ]
+    assert not wrong, "\n".join(wrong[:10])
+    listings = [p.error for u, p in fetched.items() if non[u]["kind"] == "listing"]
+    assert listings.count("listing") >= 0.8 * len(listings)
+    with Session(crawled.engine) as s:
+        run = s.scalars(select(CrawlRun).order_by(CrawlRun.id)).first()
+    assert run is not None
+    assert run.stats.get("trail/not_article/listing", 0) > 0
+    assert run.stats.get("trail/not_article/alias", 0) > 0
+    assert not any(k in run.stats for k in ("trail/failed/listing", "trail/failed/alias"))
+
+
 def test_no_robots_disallowed_page_is_fetched(crawled: Crawled) -> None:
     disallowed = [u for u, a in crawled.truth["articles"].items() if a["disallowed"]]
     assert disallowed, "the simulated web must disallow some pages"
@@ -135,8 +196,13 @@ def test_every_hostile_page_is_recorded_with_its_reason(crawled: Crawled) -> Non
             if expect == "trap":
                 prefix = normalize_url(spec["prefix"])
                 under = [u for u in pages if u.startswith(prefix)]
-                if len(under) > 130:
+                if len(under) > PROVENANCE_MAX_PAGES_PER_SHAPE + CONCURRENT_REQUESTS:
                     problems.append(f"trap {prefix}: {len(under)} pages fetched")
+                continue
+            if expect == "private_address" and not url.startswith(hostile.H):
+                # a link, followed (if at all) to its host's home page: never requested
+                if not any(_host(u) == _host(url) and p.error == expect for u, p in pages.items()):
+                    problems.append(f"{url}: not recorded as {expect}")
                 continue
             page = pages.get(normalize_url(url))
             if page is None:
@@ -150,6 +216,12 @@ def test_every_hostile_page_is_recorded_with_its_reason(crawled: Crawled) -> Non
             elif page.error != expect:
                 problems.append(f"{url}: error {page.error!r}, expected {expect!r}")
     assert not problems, "\n".join(problems)
+
+
+def test_no_request_reaches_a_private_address(crawled: Crawled) -> None:
+    hosts = {url.split("/")[2] for url in crawled.hits}
+    assert hostile.HOST in hosts
+    assert all(h.rsplit(":", 1)[0].endswith(".test") for h in hosts), sorted(hosts)
 
 
 def test_failures_and_traps_are_counted_in_run_stats(crawled: Crawled) -> None:

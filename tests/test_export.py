@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import csv
 import doctest
+import io
 import json
+import os
 import re
+import threading
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -21,6 +24,7 @@ from graph.export import (
     ExportError,
     csv_cell,
     csv_paths,
+    format_for,
     write_graph,
     write_stories,
     write_table,
@@ -201,7 +205,7 @@ def test_csv_round_trip(G, tmp_path) -> None:
     want = {
         (cell(u), cell(v)): {k: cell(x) for k, x in d.items()} for u, v, d in G.edges(data=True)
     }
-    got = {(r.pop("source"), r.pop("target")): r for r in edges}
+    got = {(r.pop("copy"), r.pop("original")): r for r in edges}
     assert got == want
 
 
@@ -284,3 +288,107 @@ def test_table_columns_and_unknown_format(tmp_path) -> None:
     assert read_csv(path) == [{"outlet": "'=a", "n": "1"}, {"outlet": "b", "n": ""}]
     with pytest.raises(ExportError, match="unknown format"):
         write_table(rows, tmp_path / "t.gexf")
+
+
+# --- standard output, special files, format from the name, GEXF for Gephi's timeline ---
+
+
+@pytest.mark.parametrize("path", ["-", None])
+@pytest.mark.parametrize("fmt", ["json", "gexf", "graphml"])
+def test_standard_output_is_written_as_a_stream(
+    G, fmt: str, path: str | None, tmp_path: Path, monkeypatch, capfdbinary
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert write_graph(G, path, fmt) == []
+    out = capfdbinary.readouterr().out
+    if fmt == "json":
+        back = nx.node_link_graph(json.loads(out), edges="edges")
+    elif fmt == "graphml":
+        back = nx.parse_graphml(out)
+    else:
+        back = nx.read_gexf(io.BytesIO(out))
+    assert back.number_of_nodes() == G.number_of_nodes()
+    assert back.number_of_edges() == G.number_of_edges()
+    assert list(tmp_path.iterdir()) == []  # no file named "-", no temporary file
+
+
+def test_csv_cannot_go_to_standard_output(G, capfdbinary) -> None:
+    with pytest.raises(ExportError, match="csv writes two files"):
+        write_graph(G, "-", "csv")
+    assert capfdbinary.readouterr().out == b""
+
+
+def test_story_table_to_standard_output(capfdbinary) -> None:
+    assert write_stories(stories(nasty_graph()), "-", "csv") is None
+    rows = list(csv.DictReader(io.StringIO(capfdbinary.readouterr().out.decode())))
+    assert rows and rows[0]["story"] == "1"
+
+
+def test_special_files_are_written_in_place(G, tmp_path: Path) -> None:
+    """A symlink keeps pointing at its file; a named pipe stays a pipe (never renamed over,
+    as /dev/stdout would be)."""
+    target = tmp_path / "target.gexf"
+    link = tmp_path / "link.gexf"
+    link.symlink_to(target)
+    write_graph(G, link)
+    assert link.is_symlink() and nx.read_gexf(target).number_of_nodes() == G.number_of_nodes()
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()))
+    reader.start()
+    write_graph(G, fifo, "json")
+    reader.join(timeout=30)
+    assert fifo.is_fifo() and json.loads(got[0])["nodes"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link.gexf", "pipe", "target.gexf"]
+
+
+@pytest.mark.parametrize(
+    ("path", "fmt", "expected"),
+    [
+        ("out.gexf", None, "gexf"),
+        ("OUT.GraphML", None, "graphml"),
+        ("out.json", None, "json"),
+        ("out.csv", None, "csv"),
+        ("out.gexf", "json", "json"),  # --format wins
+        ("-", None, "json"),
+        (None, None, "json"),
+        ("-", "gexf", "gexf"),
+        ("out", None, ExportError),  # no extension: say so rather than guess
+        ("out.txt", None, ExportError),
+        ("out.gexf", "xls", ExportError),
+    ],
+)
+def test_format_follows_the_file_name(path, fmt, expected) -> None:
+    if expected is ExportError:
+        with pytest.raises(ExportError):
+            format_for(path, fmt)
+    else:
+        assert format_for(path, fmt) == expected
+
+
+def test_gexf_is_dynamic_for_gephis_timeline(tmp_path: Path) -> None:
+    """Nodes start at their publication time (else first seen), edges at their own time
+    (else their copy's); ``timeformat="dateTime"``, as GEXF 1.2 and Gephi read it."""
+    records = [
+        ArticleRecord("s", "wire", "S", published=T0, precision="datetime"),
+        ArticleRecord("c", "blog", "C", first_seen=T0 + timedelta(hours=5)),
+        ArticleRecord("u", "blog", "U"),  # no time at all
+    ]
+    A = build_article_graph(records, [CopyEdge("c", "s", 0.9, "full", 0.8)])
+    write_graph(A, tmp_path / "a.gexf", node_time=("published", "first_seen"))
+    root = ET.parse(tmp_path / "a.gexf").getroot()
+    ns = {"g": "http://www.gexf.net/1.2draft"}
+    graph_el = root.find("g:graph", ns)
+    assert (graph_el.get("mode"), graph_el.get("timeformat")) == ("dynamic", "dateTime")
+    starts = {n.get("id"): n.get("start") for n in root.iterfind(".//g:node", ns)}
+    assert starts == {"s": T0.isoformat(), "c": (T0 + timedelta(hours=5)).isoformat(), "u": None}
+    (edge,) = root.iterfind(".//g:edge", ns)
+    assert edge.get("start") == starts["c"]
+    O = build_outlet_graph(A)  # noqa: E741
+    write_graph(O, tmp_path / "o.gexf", edge_time=("first_seen",))
+    root = ET.parse(tmp_path / "o.gexf").getroot()
+    (edge,) = root.iterfind(".//g:edge", ns)
+    assert edge.get("start") == O.edges["blog", "wire"]["first_seen"] == starts["c"]
+    write_graph(O, tmp_path / "static.gexf")
+    assert ET.parse(tmp_path / "static.gexf").getroot().find("g:graph", ns).get("mode") == "static"

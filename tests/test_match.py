@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import random
+from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from crawler.db.models import Article
 from crawler.db.reuse_models import ReusePair, ReusePosting
-from graph.match import match_article, match_pending, rebuild
+from graph.match import _estimate, match_article, match_pending, rebuild
 from graph.provenance import load_records, load_undecided
-from tests.test_match_helpers import add_article, day, paragraphs
+from tests.corpus import add_article, day, paragraphs
 
 LICENCE = (
     "Anyone is free to republish copy and redistribute the text in this content in any medium "
@@ -202,3 +204,23 @@ def test_rematch_after_text_change_and_pending(sqlite_engine: Engine) -> None:
             ).all()
         )
     assert n > 0
+
+
+@pytest.mark.parametrize(
+    ("last_modified", "credited", "expected"),
+    [
+        ("Tue, 04 Mar 2025 10:00:00 GMT", [], datetime(2025, 3, 4, 10, tzinfo=UTC)),
+        # a dated page credits it earlier than its Last-Modified (an edit came later)
+        ("Tue, 04 Mar 2025 10:00:00 GMT", [datetime(2025, 3, 2, tzinfo=UTC)],
+         datetime(2025, 3, 2, tzinfo=UTC)),
+        (None, [datetime(2025, 3, 2, tzinfo=UTC)], datetime(2025, 3, 2, tzinfo=UTC)),
+        # first seen bounds it too, but alone it says nothing about publication
+        ("Tue, 04 Mar 2030 10:00:00 GMT", [], datetime(2025, 3, 20, tzinfo=UTC)),
+        (None, [], None),
+        ("not a date", [], None),
+    ],
+)  # fmt: skip
+def test_undated_page_time_is_the_earliest_bound(
+    last_modified: str | None, credited: list, expected: datetime | None
+) -> None:
+    assert _estimate(last_modified, datetime(2025, 3, 20), credited) == expected

@@ -10,7 +10,7 @@ from crawler.db.reuse_models import ReuseMark, ReusePosting
 from graph import index
 from graph.boilerplate import MIN_ARTICLES
 from graph.shingles import fingerprints
-from tests.test_match_helpers import add_article, paragraphs
+from tests.corpus import add_article, paragraphs
 
 
 @pytest.mark.parametrize("hashes", [[], [0], [-(2**63), 2**63 - 1, 5, 5, -1]])

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from graph.direction import (
+    ESTIMATE,
     WEIGHTS,
     Facts,
     Signal,
@@ -353,3 +354,21 @@ def test_chains(name: str, pairs: list, expected: dict) -> None:
 def test_direct_sources_ranked_by_credit_first() -> None:
     ranked = direct_sources([_pv(1, 3, 1.0), _pv(2, 3, 0.8, credit=2)], ORDER)
     assert [p.source for p in ranked] == [2]
+
+
+@pytest.mark.parametrize(
+    ("dated_hours", "favours"),
+    [
+        (-48, "x"),  # the dated page is two days before the undated page's Last-Modified
+        (-13, "x"),
+        (-6, None),  # inside the estimate's span: the undated page may be the earlier one
+        (0, None),
+        (2, "y"),  # after the Last-Modified: the undated page existed before it
+    ],
+)
+def test_an_estimated_time_is_an_upper_bound(dated_hours: int, favours: str | None) -> None:
+    x = _f(X, published=T0 + timedelta(hours=dated_hours), precision="datetime")
+    y = _f(Y, published=T0, precision=ESTIMATE)
+    sig = [s for s in direction_signals(x, y, 0.9, 0.9) if s.name.startswith("published")]
+    assert [s.favours for s in sig] == ([favours] if favours else [])
+    assert all(s.name == "published_estimate" for s in sig)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import html
 import json
 import re
 import urllib.error
@@ -171,6 +172,93 @@ def test_disallowed_and_orphans(web: SimWeb, truth: dict[str, Any]) -> None:
     reach = set(truth["reachable"])
     assert {a for a, v in arts.items() if v["reachable"]} <= reach
     assert all(o["home"] in reach for o in truth["outlets"].values())
+
+
+LISTING_KINDS = {"home", "section", "tag", "author", "search", "sitemap"}
+
+
+def test_listings_and_alternate_versions_in_truth(web: SimWeb, truth: dict[str, Any]) -> None:
+    """Every listing kind, print and AMP versions: reachable, known, never an article."""
+    non = truth["non_articles"]
+    assert not set(non) & set(truth["articles"])
+    assert {v["listing"] for v in non.values() if v["kind"] == "listing"} == LISTING_KINDS
+    reach = set(truth["reachable"])
+    for kind in ("print", "amp"):
+        alts = {u: v for u, v in non.items() if v["kind"] == kind}
+        assert len(alts) >= 20 and sum(u in reach for u in alts) >= 0.8 * len(alts), kind
+        for url, v in alts.items():
+            body = web.responses[url].body.decode()
+            assert f'<link rel="canonical" href="{v["article"]}">' in body
+            art = truth["articles"][v["article"]]
+            assert art["outlet"] == v["outlet"]
+            paras = art["paragraphs"][:2]  # the same article (quotes come HTML-escaped)
+            assert all(html.escape(p, quote=True) in body for p in paras), url
+    assert all(u in reach for u, v in non.items() if v["kind"] == "listing")
+    size = len(web.routes)
+    assert len(non) < 0.5 * size, "listings must not swamp the crawl"
+
+
+def test_articles_link_their_listings_and_versions(web: SimWeb, truth: dict[str, Any]) -> None:
+    """Article pages link to their section, tag and author pages and to print/AMP versions."""
+    non = truth["non_articles"]
+    linked: Counter[str] = Counter()
+    for url in truth["articles"]:
+        body = web.responses[url].body.decode()
+        for href in re.findall(r'<a [^>]*?href="([^"]+)"', body) + re.findall(
+            r'<link rel="amphtml" href="([^"]+)"', body
+        ):
+            target = href.replace("&amp;", "&")
+            if not target.startswith("http"):
+                target = "http://" + url.split("/")[2] + target
+            info = non.get(target)
+            if info:
+                linked[info.get("listing") or info["kind"]] += 1
+    assert set(linked) == LISTING_KINDS - {"search"} | {"print", "amp"}, linked
+    searches = [u for u, v in non.items() if v.get("listing") == "search"]
+    homes = [o["home"] for o in truth["outlets"].values()]
+    linked_from_home = "".join(web.responses[h].body.decode() for h in homes)
+    assert all(f'href="{u}"' in linked_from_home for u in searches)  # "Popular searches"
+
+
+def test_listing_teasers_and_markup(web: SimWeb, truth: dict[str, Any]) -> None:
+    """Teasers of 25-60 words from the article's start; markup differs between templates."""
+    from tests.simweb.render import teaser
+
+    for a in web.arts:
+        n = len(teaser(a).split())
+        assert 25 <= n <= 61, a.url
+        assert teaser(a).split()[:5] == " ".join(a.paragraphs).split()[:5]
+    non = truth["non_articles"]
+    classes: dict[int, set[str]] = {}
+    wrapped = 0
+    for url, v in non.items():
+        if v["kind"] != "listing" or v["listing"] != "tag":
+            continue
+        body = web.responses[url].body.decode()
+        variant = web.by_domain[v["outlet"]].variant
+        main = body[body.index("</header>") :]
+        found = set(re.findall(r'class="([^"]+)"', main))
+        classes[variant] = classes.get(variant, found) & found
+        wrapped += "<article" in main
+    assert len(classes) == 4
+    common = set.intersection(*classes.values())
+    assert not common, f"one class name marks every template's listings: {common}"
+    assert wrapped >= 5  # WordPress-like themes wrap each teaser in <article>
+
+
+def test_comments_quote_the_article(web: SimWeb, truth: dict[str, Any]) -> None:
+    """Some reader comments quote a sentence of the article, in quotation marks."""
+    quoting = 0
+    for url in list(truth["articles"])[:120]:
+        body = web.responses[url].body.decode()
+        if 'id="comments"' not in body:
+            continue
+        comments = html.unescape(body[body.index('id="comments"') :])
+        quoted = re.findall(r"\u201c(.+?)\u201d \u2014", comments)
+        paragraphs = " ".join(truth["articles"][url]["paragraphs"])
+        assert all(" ".join(q.split()[:6]) in paragraphs for q in quoted), url
+        quoting += bool(quoted)
+    assert quoting >= 20
 
 
 def test_hostile_truth(web: SimWeb, truth: dict[str, Any]) -> None:

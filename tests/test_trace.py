@@ -172,3 +172,14 @@ def test_render_outlet_table(top, expected) -> None:
 def test_render_outlet_table_default_columns() -> None:
     header = render_outlet_table([]).splitlines()[0].split()
     assert header[0] == "outlet" and "laundered" in header
+
+
+def test_credit_phrases_are_quoted(G) -> None:
+    """``provenance trace`` adds each step's credit sentence; the tree quotes it, cleaned."""
+    data = explain(G, "https://blog/1")
+    data["chain"][0]["credit_phrase"] = "Originally published at \x1b[31mPaper\x1b[0m."
+    data["copied_by"][0]["credit_phrase"] = None
+    text = render_explain(data)
+    assert 'credit: "Originally published at  [31mPaper [0m."' in text
+    assert text.count("credit:") == 1
+    assert "\x1b" not in text

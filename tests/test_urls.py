@@ -27,6 +27,16 @@ from crawler.urls import (
         ("http://x.test/caf%C3%A9", "http://x.test/caf%C3%A9"),
         ("http://x.test/café", "http://x.test/caf%C3%A9"),
         ("  http://x.test/a  ", "http://x.test/a"),
+        # session ids in every place a site puts them
+        ("http://x.test/page-7.html?sid=0f1e2d3c4b5a6978", "http://x.test/page-7.html"),
+        ("http://x.test/p?JSESSIONID=A1&id=4&SessionID=9", "http://x.test/p?id=4"),
+        ("http://x.test/p?cfid=1&cftoken=2&zenid=3&osCsid=4", "http://x.test/p"),
+        ("http://x.test/p?ASPSESSIONIDQQGTRBSA=KJH&id=1", "http://x.test/p?id=1"),
+        ("http://x.test/a/page.html;jsessionid=0A1B2C3D?x=1", "http://x.test/a/page.html?x=1"),
+        ("http://x.test/shop;PHPSESSID=abc/item", "http://x.test/shop/item"),
+        ("http://x.test/(S(lit3py55t21z5v55vlm25s55))/page.aspx", "http://x.test/page.aspx"),
+        ("http://x.test/p?session=keep", "http://x.test/p?session=keep"),  # not a known id
+        ("http://x.test/p?gclid=1&msclkid=2&q=a", "http://x.test/p?q=a"),
     ],
 )
 def test_normalize_url(url: str, expected: str) -> None:

@@ -14,6 +14,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.http import HtmlResponse, Request, Response
 from scrapy.utils.test import get_crawler
 from warcio.archiveiterator import ArchiveIterator
+from warcio.exceptions import ArchiveLoadFailed
 from warcio.warcwriter import WARCWriter
 
 from crawler.warc import (
@@ -164,8 +165,19 @@ def test_digests_verify(tmp_path: Path, level: int) -> None:
     (path,) = tmp_path.glob("*.warc.gz")
     with open(path, "rb") as fh:
         records = ArchiveIterator(fh, check_digests="raise")
+        digested = 0
         for record in records:
             record.raw_stream.read()  # raises ArchiveLoadFailed on a digest mismatch
+            if record.rec_headers.get_header("WARC-Block-Digest"):
+                assert record.digest_checker.passed is True  # None: nothing was checked
+                assert record.digest_checker.problems == []
+                digested += 1
+    assert digested >= 2 * len(CASES)  # each response and its request, at least
+    # The same archive with one byte of a body changed fails the check.
+    tampered = gzip.decompress(path.read_bytes()).replace(b"the original", b"the 0riginal", 1)
+    with pytest.raises(ArchiveLoadFailed, match="digest"):
+        for record in ArchiveIterator(io.BytesIO(tampered), check_digests="raise"):
+            record.raw_stream.read()
 
 
 @pytest.mark.parametrize(("case_id", "response"), CASES, ids=IDS)

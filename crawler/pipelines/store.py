@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
+from crawler.db.models import FetchStatus
 from crawler.db.session import make_engine
 from crawler.db.store import store_page
 from crawler.items import PageItem
@@ -95,6 +96,6 @@ class StorePipeline:
             return item
         stats = self.crawler.stats
         stats.inc_value(f"trail/pages/{item.fetch_status}")
-        if item.error:
+        if item.error and item.fetch_status == FetchStatus.FAILED:
             stats.inc_value(f"trail/failed/{item.error}")
         return item

@@ -18,6 +18,7 @@ import scrapy
 from scrapy.http import Request, Response
 from twisted.python.failure import Failure
 
+from crawler.addresses import resolved_private
 from crawler.db.models import FetchStatus
 from crawler.extraction import compress, sha256
 from crawler.extractor import ExtractorPool
@@ -26,6 +27,7 @@ from crawler.feeds import Listing, parse_listing, sitemaps_from_robots
 from crawler.frontier import RequestKind, follow_ups
 from crawler.items import PageItem
 from crawler.seeds import RejectedSeed, parse_seeds
+from crawler.traps import TrapRefused
 from crawler.urls import normalize_url, outlet_of
 from crawler.warc import WarcLocation, location_of
 
@@ -146,13 +148,17 @@ class TrailSpider(scrapy.Spider):
         status = FetchStatus.OK if analysis.article else FetchStatus.NOT_ARTICLE
         if analysis.error:
             status = FetchStatus.FAILED
-        elif kind is not RequestKind.SEARCH:  # a search result joins the trail once a copy
-            for url, next_kind in follow_ups(final, analysis):
+        else:
+            if analysis.reason:  # a listing or a print/AMP alias: links followed, no article
+                self.crawler.stats.inc_value(f"trail/not_article/{analysis.reason}")
+            # a search result joins the trail once it proves a copy (crawler.search)
+            followed = [] if kind is RequestKind.SEARCH else follow_ups(final, analysis)
+            for url, next_kind in followed:
                 yield self.request(url, next_kind)
         yield self._item(
             response,
             fetch_status=status,
-            error=analysis.error,
+            error=analysis.error or analysis.reason,
             error_detail=analysis.error_detail,
             encoding=analysis.encoding,
             content_hash=analysis.content_hash,
@@ -180,7 +186,11 @@ class TrailSpider(scrapy.Spider):
         request: Request = failure.request  # type: ignore[attr-defined]
         if request.meta.get("kind") == RequestKind.ROBOTS:
             return  # robots.txt read for sitemaps only: its absence is normal
+        if isinstance(failure.value, TrapRefused) and not failure.value.first:
+            return  # a trap is recorded once, at its first refusal; the rest are counted
         reason, status = reason_for(failure.value, request.meta, request.url)
+        if reason == "dns_error" and resolved_private(request.url):
+            reason = "private_address"  # our resolver refused the address it found
         response = getattr(failure.value, "response", None)
         archived = location_of(response if response is not None else request)
         detail = describe_failure(failure)

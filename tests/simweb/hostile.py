@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import random
+import re
 import threading
 import zlib
 from html import escape
@@ -22,6 +23,47 @@ HTML = "text/html; charset=utf-8"
 BIG_SIZE = 20 * 1024 * 1024
 BOMB_SIZE = 210 * 1024 * 1024
 CHAIN = 30
+
+NEWS = 10
+SESSION_PAGES = 1000
+# The entry point of every trap shape (the truth's ``prefix`` is what it may expand to).
+TRAPS = {
+    "/session/page-1.html?sid=0f1e2d3c4b5a6978": "/session/",  # session ids, random pages
+    "/list/page/1": "/list/",  # endless pagination
+    "/search/news?page=1": "/search/",  # random page numbers out of a million
+    "/deep/": "/deep/",  # a path segment repeated without end
+}
+# Every kind of private address, in the forms a hostile page can write it.
+PRIVATE_LINKS = (
+    "http://127.0.0.1/admin",  # loopback
+    "http://127.0.0.1:6379/",  # loopback, a local service's port
+    "http://localhost/",
+    "http://printer.localhost/",
+    "http://metadata.google.internal/computeMetadata/v1/",
+    "http://nas.local/",
+    "http://10.0.0.1/",  # private
+    "http://172.16.5.4/",
+    "http://192.168.1.1/",
+    "http://169.254.169.254/latest/meta-data/",  # link-local: cloud metadata
+    "http://100.64.0.1/",  # shared address space (carrier-grade NAT)
+    "http://224.0.0.1/",  # multicast
+    "http://240.0.0.1/",  # reserved
+    "http://0.0.0.0/",  # unspecified
+    "http://2130706433/",  # 127.0.0.1 in decimal
+    "http://0x7f.1/",  # in hex, two parts
+    "http://0177.0.0.1/",  # in octal
+    "http://127.1/",  # two parts
+    "http://[::1]/",  # IPv6 loopback
+    "http://[fe80::1]/",  # IPv6 link-local
+    "http://[fd00::1]/",  # IPv6 unique local
+    "http://[::ffff:127.0.0.1]/",  # IPv4-mapped IPv6
+    "http://[ff02::1]/",  # IPv6 multicast
+)
+PRIVATE_REDIRECTS = {
+    "/go/metadata": "http://169.254.169.254/latest/meta-data/iam/",
+    "/go/local": "http://127.0.0.1:8080/",
+    "/go/decimal": "http://3232235777/",  # 192.168.1.1
+}
 
 _lock = threading.Lock()
 _blobs: dict[str, bytes] = {}
@@ -150,8 +192,39 @@ class Hostile:
         self.static[H + "/robots.txt"] = _plain(
             200, b"User-agent: *\nDisallow: /private/\n", "text/plain"
         )
+        self._add_news(web.seed, add)
+        self._add_traps()
+        self._add_private(add)
         links = "".join(f'<li><a href="{u}">{u}</a></li>' for u in self.truth)
         self.static[HOME] = _plain(200, _html("Hostile", f"<ul>{links}</ul>").encode())
+
+    def _add_news(self, seed: int, add: Any) -> None:
+        """Ordinary articles, which a trap on the same site must not starve."""
+        rng = random.Random(f"hostile-news:{seed}")
+        for i in range(NEWS):
+            w = Writer(random.Random(rng.random()), make_event(rng, f"hostile-news-{i}"))
+            title = w.title()
+            paras = w.body(300, 450, quote=False)
+            slug = "-".join(re.findall(r"[a-z]+", title.lower())[:6]) or "story"
+            body = (
+                f"<article><h1>{escape(title)}</h1>"
+                + "".join(f"<p>{escape(p)}</p>" for p in paras)
+                + "</article>"
+            )
+            page = _plain(200, _html(title, body).encode())
+            add(f"/news/{slug}.html", page, "ok", must_contain=" ".join(paras[0].split()[:10]))
+
+    def _add_traps(self) -> None:
+        """Entry points of the endless traps, one per shape (served by ``response``)."""
+        for path, prefix in TRAPS.items():
+            self.truth[H + path] = {"expect": "trap", "prefix": H + prefix}
+
+    def _add_private(self, add: Any) -> None:
+        """Links and redirects to private addresses: none may be requested."""
+        for url in PRIVATE_LINKS:
+            self.truth[url] = {"expect": "private_address"}
+        for path, to in PRIVATE_REDIRECTS.items():
+            add(path, _redir(to), "private_address", target=to)
 
     def response(self, url: str) -> Response | None:
         """Fixed pages, the endless traps, or a 404."""
@@ -163,6 +236,14 @@ class Hostile:
         path = url[len(H) :]
         if path.startswith("/calendar/"):
             return _calendar(path)
+        if path.startswith("/session/"):
+            return _session(path)
+        if path.startswith("/list/page/"):
+            return _pagination(path)
+        if path.startswith("/search/news"):
+            return _search(path)
+        if path.startswith("/deep/"):
+            return _deep(path)
         if path.startswith("/archive"):
             sid = path.partition("sid=")[2] or "0"
             nxt = hashlib.sha1(sid.encode()).hexdigest()[:16]
@@ -172,6 +253,46 @@ class Hostile:
             )
             return _plain(200, body.encode())
         return _plain(404, b"<html><body>Not found</body></html>")
+
+
+def _links(title: str, hrefs: list[str]) -> Response:
+    items = "".join(f'<li><a href="{escape(h)}">{escape(h)}</a></li>' for h in hrefs)
+    return _plain(200, _html(title, f"<h1>{escape(title)}</h1><ul>{items}</ul>").encode())
+
+
+def _draw(key: str, n: int, top: int) -> list[int]:
+    """``n`` page numbers in 1..top, fixed by ``key`` (the same page links the same)."""
+    rng = random.Random(key)
+    return [rng.randrange(1, top + 1) for _ in range(n)]
+
+
+def _session(path: str) -> Response:
+    """Each page links to five fresh ``page-N.html?sid=...``: up to 1,000 pages once the
+    session id is dropped, endless with it."""
+    hrefs = [
+        f"/session/page-{n}.html?sid={hashlib.sha1(f'{path}:{n}'.encode()).hexdigest()[:16]}"
+        for n in _draw(path, 5, SESSION_PAGES)
+    ]
+    return _links("Session page", hrefs)
+
+
+def _pagination(path: str) -> Response:
+    """Endless pagination: page N links to N+1 (and to the first page)."""
+    try:
+        n = int(path.rstrip("/").rsplit("/", 1)[1])
+    except (IndexError, ValueError):
+        n = 1
+    return _links(f"List page {n}", ["/list/page/1", f"/list/page/{n + 1}"])
+
+
+def _search(path: str) -> Response:
+    """Random page numbers: every results page links to five of a million."""
+    return _links("Search results", [f"/search/news?page={n}" for n in _draw(path, 5, 10**6)])
+
+
+def _deep(path: str) -> Response:
+    """A relative link that adds a path segment on every page (a broken ``<base>``)."""
+    return _links("Deeper", ["more/", "../"])
 
 
 def _redir(to: str) -> Response:

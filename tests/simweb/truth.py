@@ -52,6 +52,8 @@ def reachable(web: SimWeb) -> set[str]:
         if url in seen:
             continue
         seen.add(url)
+        if url in web.hostile.truth:
+            continue  # hostile cases, links to private addresses among them, lead nowhere
         host = urlsplit(url).hostname or ""
         if host not in hosts:
             hosts.add(host)
@@ -145,6 +147,7 @@ def build_truth(web: SimWeb) -> dict[str, Any]:
         for group in (web.outlets, web.islands)
     )
     return {
+        "non_articles": non_articles(web),
         "seed": web.seed,
         "scale": web.scale,
         "epoch": web.epoch,
@@ -162,6 +165,34 @@ def build_truth(web: SimWeb) -> dict[str, Any]:
         "reachable": sorted(reach),
         "islands": islands,  # outlets no link reaches: their copies are found by search
     }
+
+
+def non_articles(web: SimWeb) -> dict[str, dict[str, Any]]:
+    """Every HTML page of the regular sites that a naive extractor may take for an article.
+
+    Listings: ``{"kind": "listing", "listing": home|section|tag|author|search|sitemap,
+    "outlet": d, "teasers": n}`` (``n`` articles listed, 0 for an empty section). The
+    other versions of an article, each with ``rel=canonical`` to it: ``{"kind": "print" or
+    "amp", "article": URL, "outlet": d}``.
+    """
+    out: dict[str, dict[str, Any]] = {}
+    for url, (kind, arg) in web.routes.items():
+        if kind == "home":
+            o, _page, chunk, _pages = arg
+            out[url] = {"kind": "listing", "listing": "home", "outlet": o.domain}
+            out[url]["teasers"] = len(chunk)
+        elif kind == "listing":
+            o, listing, _name, _page, chunk, _pages, _base = arg
+            out[url] = {"kind": "listing", "listing": listing, "outlet": o.domain}
+            out[url]["teasers"] = len(chunk)
+        elif kind in ("print", "amp"):
+            out[url] = {"kind": kind, "article": arg.url, "outlet": arg.outlet.domain}
+    return out
+
+
+def non_article_urls(truth: dict[str, Any]) -> set[str]:
+    """URLs that must never be stored as articles (listings, print and AMP versions)."""
+    return set(truth["non_articles"])
 
 
 def _valid(line: str) -> bool:

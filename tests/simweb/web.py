@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import random
+import zlib
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from functools import cached_property
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote_plus, urlsplit, urlunsplit
 
 from . import hostile, render, search
 from . import real as real_data
@@ -17,12 +18,31 @@ from .islands import make_islands
 from .model import Art, Outlet, Response
 from .outlets import make_outlets
 from .stories import Planner
+from .text import slugify
 
 T0 = datetime(2025, 3, 20, 6, 0, tzinfo=UTC)  # "now" of epoch 0
 ARCHIVE_DAYS = 120
 PER_PAGE = 12
 SITEMAP_CHUNK = 100
 HTML = "text/html; charset=utf-8"
+# Listing pages by template variant: no single path or class name gives them away.
+LISTING_PATHS: dict[int, dict[str, str]] = {
+    0: {"section": "/category/{slug}/", "tag": "/tag/{slug}/", "author": "/author/{slug}/",
+        "search": "/?s={q}", "sitemap": "/sitemap.html"},
+    1: {"section": "/{slug}/", "tag": "/tag/{slug}/", "author": "/author/{slug}/",
+        "search": "/search?q={q}", "sitemap": "/archive/"},
+    2: {"section": "/sections/{slug}/", "tag": "/topic/{slug}", "author": "/staff/{slug}",
+        "search": "/search?query={q}", "sitemap": "/archive/"},
+    3: {"section": "/section/{slug}", "tag": "/tags/{slug}", "author": "/people/{slug}",
+        "search": "/search?q={q}", "sitemap": "/sitemap.html"},
+}  # fmt: skip
+# Which sections, tags and authors have a page: fixed per outlet and name, so that article
+# pages (which link them) do not change when a later night adds articles.
+SECTION_PAGES = 3  # the first sections of the menu
+TAG_EVERY, AUTHOR_EVERY = 16, 5  # one tag name in 16, one author in 5 (by a stable hash)
+# Print and AMP versions, by variant: (print style, amp style); None: the outlet has none.
+ALT_STYLES = {0: ("query", "path"), 1: ("path", "query"), 2: ("query", None), 3: (None, "path")}
+ALT_SHARE = 8  # one article in ALT_SHARE has its print / AMP version
 
 
 def ok(body: bytes, ctype: str, modified: datetime) -> Response:
@@ -106,6 +126,10 @@ class SimWeb:
         self.search = search.SearchEngine(self)
         self.redirect_hosts = {o.domain: o.host for o in self.outlets if o.bare_redirect}
         self.routes: dict[str, tuple[str, Any]] = {}
+        # (outlet domain, "section" | "tag" | "author" | "search" | "sitemap", name) -> URL
+        self.listing_urls: dict[tuple[str, str, str], str] = {}
+        self.popular: dict[str, tuple[str, str]] = {}  # domain -> (search term, its URL)
+        self.alt_urls: dict[str, dict[str, str]] = {}  # article URL -> {"print"/"amp": URL}
         self._build_routes()
         self.hostile = hostile.Hostile(self)
         self.hosts = {o.host for o in self.outlets + self.islands} | set(self.redirect_hosts)
@@ -143,6 +167,59 @@ class SimWeb:
                 self.routes[o.sitemap] = ("sitemap", (o, fed))
             self.routes[o.robots] = ("robots", o)
             self.routes[f"http://{o.host}/about"] = ("about", o)
+            self._listing_routes(o, [a for a in arts if a.listed and not a.disallowed])
+        for a in self.arts:
+            self._alt_routes(a)
+
+    def _listing_routes(self, o: Outlet, arts: list[Art]) -> None:
+        """Section, tag, author, search and HTML-sitemap pages: teasers, not articles."""
+        paths = LISTING_PATHS[o.variant]
+        groups: dict[tuple[str, str], list[Art]] = {}
+        for a in arts:
+            groups.setdefault(("section", a.section), []).append(a)
+            for t in a.tags:
+                groups.setdefault(("tag", t), []).append(a)
+            if a.author:
+                groups.setdefault(("author", a.author), []).append(a)
+        for s in o.sections[:SECTION_PAGES]:
+            groups.setdefault(("section", s), [])
+        for (kind, name), members in groups.items():
+            if not has_page(o, kind, name):
+                continue
+            base = f"http://{o.host}" + paths[kind].format(slug=slug(name))
+            if base in self.routes:
+                continue
+            pages = max(1, -(-len(members) // PER_PAGE))
+            self.listing_urls[(o.domain, kind, name)] = base
+            for p in range(1, pages + 1):
+                url = base if p == 1 else listing_page_url(base, p)
+                chunk = members[(p - 1) * PER_PAGE : p * PER_PAGE]
+                self.routes[url] = ("listing", (o, kind, name, p, chunk, pages, base))
+        if arts:  # "popular searches": a tag of the oldest article (the same every night)
+            q = arts[-1].tags[0]
+            url = f"http://{o.host}" + paths["search"].format(q=quote_plus(q.lower()))
+            self.listing_urls[(o.domain, "search", q)] = url
+            self.popular[o.domain] = (q, url)
+            self.routes[url] = (
+                "listing",
+                (o, "search", q, 1, groups[("tag", q)][:PER_PAGE], 1, url),
+            )
+        url = f"http://{o.host}" + paths["sitemap"]
+        self.listing_urls[(o.domain, "sitemap", "")] = url
+        self.routes[url] = ("listing", (o, "sitemap", "", 1, arts, 1, url))
+
+    def _alt_routes(self, a: Art) -> None:
+        """Print and AMP versions of one article in ALT_SHARE (same article, other URL)."""
+        if not a.listed or a.disallowed:
+            return
+        styles = ALT_STYLES[a.outlet.variant]
+        for which, style in zip(("print", "amp"), styles, strict=True):
+            if style is None or random.Random(f"{which}:{self.seed}:{a.id}").randrange(ALT_SHARE):
+                continue
+            url = alt_url(a.url, which, style)
+            if url not in self.routes:
+                self.alt_urls.setdefault(a.url, {})[which] = url
+                self.routes[url] = (which, a)
 
     def page_url(self, o: Outlet, p: int) -> str:
         return f"http://{o.host}/page/{p}" if o.page_style == "path" else f"{o.home}?page={p}"
@@ -164,6 +241,15 @@ class SimWeb:
             o, p, chunk, pages = arg
             mod = max((a.time for a in chunk), default=T0)
             return ok(render.home_html(self, o, p, chunk, pages), HTML, mod)
+        if kind == "listing":
+            o, lk, name, p, chunk, pages, base = arg
+            mod = max((a.time for a in chunk), default=T0)
+            body = render.listing_html(self, o, lk, name, p, chunk, pages, base)
+            return ok(body, HTML, mod)
+        if kind in ("print", "amp"):
+            a = arg
+            mod = a.time if a.modified == a.epoch else self.epoch_time(a.modified)
+            return ok(render.alt_html(self, a, kind), HTML, mod)
         if kind == "feed":
             o, items = arg
             mod = max((a.time for a in items), default=T0)
@@ -226,6 +312,36 @@ class SimWeb:
         from .truth import build_truth
 
         return build_truth(self)
+
+
+def has_page(o: Outlet, kind: str, name: str) -> bool:
+    """Whether the outlet has a listing page for this section, tag or author."""
+    if kind == "section":
+        return name in o.sections[:SECTION_PAGES]
+    every = TAG_EVERY if kind == "tag" else AUTHOR_EVERY
+    return zlib.crc32(f"{o.domain}:{kind}:{name}".encode()) % every == 0
+
+
+def slug(name: str) -> str:
+    """URL slug of a tag, section or person (a hash for names without ASCII letters)."""
+    s = slugify(name)
+    return s if s != "story" else "t-" + hashlib.sha1(name.encode()).hexdigest()[:8]
+
+
+def listing_page_url(base: str, p: int) -> str:
+    """Page ``p`` of a listing: ``base/page/p/`` for folder-like paths, else ``?page=p``."""
+    return f"{base}page/{p}/" if base.endswith("/") else f"{base}?page={p}"
+
+
+def alt_url(url: str, which: str, style: str) -> str:
+    """The print or AMP version of an article URL, as query (``?print=1``) or path."""
+    u = urlsplit(url)
+    if style == "query" or (which == "amp" and u.query):
+        query = "&".join(sorted([*filter(None, u.query.split("&")), f"{which}=1"]))
+        return urlunsplit((u.scheme, u.netloc, u.path, query, ""))
+    if which == "amp":  # WordPress AMP plugin: /slug/amp/
+        return url + ("amp/" if url.endswith("/") else "/amp")
+    return urlunsplit((u.scheme, u.netloc, "/print" + u.path, u.query, ""))
 
 
 INVALID_SEEDS = ["htp:/broken-url", "not a url at all", "ftp://files.dailyherald.test/x", "http://"]

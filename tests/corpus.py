@@ -1,4 +1,6 @@
-"""A tiny corpus builder for the copy-detection tests (databases come from conftest)."""
+"""A tiny corpus builder for the copy-detection and CLI tests (databases come from conftest).
+
+Helpers, not tests: the name keeps pytest from collecting it as a test module."""
 
 from __future__ import annotations
 
