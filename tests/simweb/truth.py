@@ -176,7 +176,12 @@ def non_articles(web: SimWeb) -> dict[str, dict[str, Any]]:
     "amp", "article": URL, "outlet": d}``.
     """
     out: dict[str, dict[str, Any]] = {}
+    islands = {o.domain for o in web.islands}  # no link reaches them: see the discovery table
     for url, (kind, arg) in web.routes.items():
+        if kind in ("home", "listing") and arg[0].domain in islands:
+            continue
+        if kind in ("print", "amp") and arg.outlet.domain in islands:
+            continue
         if kind == "home":
             o, _page, chunk, _pages = arg
             out[url] = {"kind": "listing", "listing": "home", "outlet": o.domain}

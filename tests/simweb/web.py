@@ -123,6 +123,7 @@ class SimWeb:
         self.arts += island_arts
         self.by_url.update((a.url, a) for a in island_arts)
         self.partners.update((o.domain, []) for o in self.islands)
+        self.by_domain.update((o.domain, o) for o in self.islands)
         self.search = search.SearchEngine(self)
         self.redirect_hosts = {o.domain: o.host for o in self.outlets if o.bare_redirect}
         self.routes: dict[str, tuple[str, Any]] = {}
