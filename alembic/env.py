@@ -7,6 +7,7 @@ from alembic import context
 
 import crawler.db.models  # noqa: F401  (registers the tables on Base.metadata)
 import crawler.db.reuse_models  # noqa: F401  (copy-detection tables)
+import crawler.db.search_models  # noqa: F401  (search-based discovery)
 from crawler.db.base import Base
 from crawler.db.session import make_engine
 

@@ -114,6 +114,31 @@ def add_crawl_options(parser: argparse.ArgumentParser, progress: float) -> None:
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress lines")
     parser.add_argument("--log-level", default="WARNING", type=str.upper, choices=LOG_LEVELS,
                         help="Scrapy log level (default WARNING)")  # fmt: skip
+    add_search_option(parser)
+
+
+def add_search_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--search",
+        action="append",
+        metavar="NAME[=URL]",
+        help="find uncredited copies through a search service: searxng=URL, gdelt[=URL], "
+        "brave[=URL] (repeatable; default $PROVENANCE_SEARCH)",
+    )
+
+
+def search_overrides(args: argparse.Namespace) -> list[tuple[str, str]]:
+    """``--search`` as the ``PROVENANCE_SEARCH`` setting (checked before any crawl)."""
+    if not getattr(args, "search", None):
+        return []
+    from crawler.search.backends import BackendError, parse_specs
+
+    spec = ",".join(args.search)
+    try:
+        parse_specs(spec)
+    except BackendError as exc:
+        raise UsageError(str(exc)) from exc
+    return [("PROVENANCE_SEARCH", spec)]
 
 
 def parse_setting(text: str) -> tuple[str, str]:
@@ -200,7 +225,7 @@ def _run(args: argparse.Namespace, db_url: str, engine: Engine, seeds: str | Non
         db_url,
         max_pages=args.max_pages,
         depth=args.depth,
-        overrides=args.set or (),
+        overrides=[*(args.set or ()), *search_overrides(args)],
         progress=0 if args.quiet else args.progress,
         log_level=args.log_level,
     )
@@ -214,6 +239,63 @@ def _run(args: argparse.Namespace, db_url: str, engine: Engine, seeds: str | Non
     if outcome.reason == "database_error":
         print("error: the crawl stopped because the database became unusable", file=sys.stderr)
         return 1
+    return 0
+
+
+def cmd_discover(args: argparse.Namespace) -> int:
+    """Search for copies of one stored article; show queries, results and confirmed copies."""
+    import os
+
+    from crawler.crawl import crawl_settings, run_crawl
+    from crawler.db.models import Article
+    from crawler.db.search import discovery_report
+    from crawler.urls import normalize_url
+
+    db_url = resolve_db_url(args.db)
+    engine = make_engine(db_url)
+    ensure_current(engine)
+    check_writable(engine)
+    url = normalize_url(args.url)
+    with Session(engine) as session:
+        article_id = session.scalar(select(Article.id).where(Article.url == url))
+    if article_id is None:
+        raise UsageError(f"not a stored article: {url} (crawl it first)")
+    overrides = search_overrides(args)
+    if not overrides and not os.environ.get("PROVENANCE_SEARCH"):
+        raise UsageError("give a search service: --search searxng=URL, gdelt or brave "
+                         "(or set PROVENANCE_SEARCH)")  # fmt: skip
+    settings = crawl_settings(
+        db_url,
+        overrides=[
+            *(args.set or ()),
+            *overrides,
+            ("PROVENANCE_SEARCH_ARTICLE", url),
+            ("PROVENANCE_SEARCH_FOLLOW_OUTLETS", "False"),
+        ],  # fmt: skip
+        progress=0,
+        log_level=args.log_level,
+    )
+    started = datetime.now(UTC)
+    outcome = run_crawl(settings, None, [url])
+    with Session(engine) as session:
+        queries = discovery_report(session, article_id, started)
+    searches = {k: v for k, v in outcome.stats.items() if k.startswith("search/")}
+    if args.json:
+        print(json.dumps({"article": url, "queries": queries, "stats": searches}, indent=1))
+        return 0
+    print(f"article: {url}")
+    for q in queries:
+        print(f"\n[{q['backend']}] {q['query']}  ({q['status']}, {len(q['results'])} results)")
+        for r in q["results"]:
+            tail = ""
+            if r["decision"] == "fetched":
+                tail = f"  fetch={r['fetch']}" + ("  COPY" if r.get("copy") else "")
+            print(f"  {r['rank']:>2}. {r['decision']:<11} overlap={r['overlap']:.2f}  "
+                  f"{r['url']}{tail}")  # fmt: skip
+    copies = sorted({r["url"] for q in queries for r in q["results"] if r.get("copy")})
+    print(f"\nqueries sent: {len(queries)}; copies confirmed: {len(copies)}")
+    for c in copies:
+        print(f"  {c}")
     return 0
 
 
@@ -633,6 +715,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     crawl.set_defaults(func=cmd_crawl)
 
+    discover = sub.add_parser("discover", help="search for copies of one article nothing links to")
+    discover.add_argument("url", metavar="URL", help="a stored article")
+    add_db_option(discover)
+    add_search_option(discover)
+    discover.add_argument("--set", "-s", type=parse_setting, action="append",
+                          metavar="NAME=VALUE", help="override a setting (repeatable)")  # fmt: skip
+    discover.add_argument("--json", action="store_true", help="machine-readable output")
+    discover.add_argument("--log-level", default="WARNING", type=str.upper, choices=LOG_LEVELS,
+                          help="Scrapy log level (default WARNING)")  # fmt: skip
+    discover.set_defaults(func=cmd_discover)
+
     nightly = sub.add_parser("nightly", help="revisit watched outlets and open trails (cron)")
     add_crawl_options(nightly, progress=30.0)
     nightly.set_defaults(func=cmd_nightly)
@@ -781,7 +874,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # --help into a pager that quit
         return _quiet_exit()
     func: Callable[[argparse.Namespace], int] = args.func
-    if args.command != "crawl":  # the crawl configures logging through Scrapy
+    if args.command not in ("crawl", "discover"):  # these configure logging through Scrapy
         handler = logging.StreamHandler()
         handler.setLevel(logging.WARNING)
         logging.basicConfig(handlers=[handler], format="%(levelname)s %(name)s: %(message)s")

@@ -23,6 +23,7 @@ class RequestKind(enum.StrEnum):
     CANONICAL = "canonical"  # rel=canonical / og:url / syndication-source / original-source
     COPY_SOURCE = "copy_source"  # credit/canonical link of a page found to be a copy
     BODY_EXTERNAL = "body_external"  # other outlet linked from the main text
+    SEARCH = "search"  # a search result for an article's passage (crawler.search)
     FEED = "feed"
     ROBOTS = "robots"  # read for its Sitemap: lines
     SITEMAP = "sitemap"
@@ -41,6 +42,7 @@ _PRIORITY = {
     RequestKind.ATTRIBUTION: 90,
     RequestKind.CANONICAL: 90,
     RequestKind.COPY_SOURCE: 85,
+    RequestKind.SEARCH: 70,
     RequestKind.BODY_EXTERNAL: 60,
     RequestKind.FEED: 50,
     RequestKind.ROBOTS: 45,

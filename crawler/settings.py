@@ -67,6 +67,7 @@ TWISTED_DNS_RESOLVER = "crawler.addresses.PrivateAddressResolver"
 ITEM_PIPELINES = {
     "crawler.pipelines.store.StorePipeline": 300,
     "crawler.pipelines.match.MatchPipeline": 400,
+    "crawler.search.discovery.SearchDiscovery": 500,
 }
 EXTENSIONS = {
     "crawler.extractor.ExtractorPool": 100,
@@ -96,6 +97,18 @@ PROVENANCE_WARC_DIR = "data/warc"  # the CLI puts it beside a SQLite database fi
 # gzip level 1: the archive is written on the crawl's reactor thread, where level 6 cost
 # more CPU than any other step of the crawl process (files are ~25% larger).
 PROVENANCE_WARC_GZIP_LEVEL = 1
+
+# Search-based discovery (crawler.search): off unless backends are given.
+PROVENANCE_SEARCH = ""  # "searxng=URL,gdelt,brave"; also $PROVENANCE_SEARCH
+PROVENANCE_SEARCH_DELAY = None  # seconds between requests to one backend (None: 5 GDELT, 1 others)
+PROVENANCE_SEARCH_SCOPE = "seeds,roots"  # which articles are searched: seeds, roots, all
+PROVENANCE_SEARCH_QUERIES_PER_ARTICLE = 4
+PROVENANCE_SEARCH_MAX_QUERIES = 200  # requests to search services per run
+PROVENANCE_SEARCH_FETCH_PER_QUERY = 5  # results downloaded per query at most
+PROVENANCE_SEARCH_MIN_OVERLAP = 0.5  # share of a result's title/snippet words in the article
+PROVENANCE_SEARCH_CACHE_TTL = 7 * 24 * 3600.0  # seconds an answer is reused
+PROVENANCE_SEARCH_FOLLOW_OUTLETS = True  # a confirmed copy's outlet joins the trail
+PROVENANCE_SEARCH_ARTICLE = None  # set by `provenance discover URL`
 
 LOG_LEVEL = "INFO"
 TELNETCONSOLE_ENABLED = False

@@ -29,6 +29,7 @@ from tests.harness import ROOT
 VERBS = [
     "crawl",
     "nightly",
+    "discover",
     "watch",
     "report",
     "db",

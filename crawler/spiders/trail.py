@@ -151,7 +151,9 @@ class TrailSpider(scrapy.Spider):
         else:
             if analysis.reason:  # a listing or a print/AMP alias: links followed, no article
                 self.crawler.stats.inc_value(f"trail/not_article/{analysis.reason}")
-            for url, next_kind in follow_ups(final, analysis):
+            # a search result joins the trail once it proves a copy (crawler.search)
+            followed = [] if kind is RequestKind.SEARCH else follow_ups(final, analysis)
+            for url, next_kind in followed:
                 yield self.request(url, next_kind)
         yield self._item(
             response,

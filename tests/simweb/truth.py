@@ -32,7 +32,7 @@ def disallowed(web: SimWeb, url: str) -> bool:
     host = u.hostname or ""
     if host == hostile.HOST:
         return u.path.startswith("/private/")
-    o = next((o for o in web.outlets if o.host == host), None)
+    o = next((o for o in web.outlets + web.islands if o.host == host), None)
     return bool(o and o.disallow and u.path.startswith(o.disallow))
 
 
@@ -131,18 +131,21 @@ def build_truth(web: SimWeb) -> dict[str, Any]:
             )
             ed["weight"] += 1
             ed["credited" if a.credited else "uncredited"] += 1
-    outlets = {
-        o.domain: {
-            "hosts": o.hosts,
-            "name": o.name,
-            "home": o.home,
-            "feed": o.feed,
-            "sitemap": o.sitemap,
-            "robots_disallow": [o.disallow] if o.disallow else [],
-            "language": o.lang,
+    outlets, islands = (
+        {
+            o.domain: {
+                "hosts": o.hosts,
+                "name": o.name,
+                "home": o.home,
+                "feed": o.feed,
+                "sitemap": o.sitemap,
+                "robots_disallow": [o.disallow] if o.disallow else [],
+                "language": o.lang,
+            }
+            for o in group
         }
-        for o in web.outlets
-    }
+        for group in (web.outlets, web.islands)
+    )
     return {
         "non_articles": non_articles(web),
         "seed": web.seed,
@@ -157,9 +160,10 @@ def build_truth(web: SimWeb) -> dict[str, Any]:
         "stories": stories,
         "outlet_edges": sorted(edges.values(), key=lambda d: (d["copier"], d["source"])),
         "hostile": web.hostile.truth,
-        "boilerplate": {o.domain: o.boilerplate for o in web.outlets},
+        "boilerplate": {o.domain: o.boilerplate for o in web.outlets + web.islands},
         "independent_groups": [[a.url for a in g] for g in web.indep_groups],
         "reachable": sorted(reach),
+        "islands": islands,  # outlets no link reaches: their copies are found by search
     }
 
 
@@ -172,7 +176,12 @@ def non_articles(web: SimWeb) -> dict[str, dict[str, Any]]:
     "amp", "article": URL, "outlet": d}``.
     """
     out: dict[str, dict[str, Any]] = {}
+    islands = {o.domain for o in web.islands}  # no link reaches them: see the discovery table
     for url, (kind, arg) in web.routes.items():
+        if kind in ("home", "listing") and arg[0].domain in islands:
+            continue
+        if kind in ("print", "amp") and arg.outlet.domain in islands:
+            continue
         if kind == "home":
             o, _page, chunk, _pages = arg
             out[url] = {"kind": "listing", "listing": "home", "outlet": o.domain}

@@ -12,8 +12,9 @@ from functools import cached_property
 from typing import Any
 from urllib.parse import quote_plus, urlsplit, urlunsplit
 
-from . import hostile, render
+from . import hostile, render, search
 from . import real as real_data
+from .islands import make_islands
 from .model import Art, Outlet, Response
 from .outlets import make_outlets
 from .stories import Planner
@@ -111,12 +112,19 @@ class SimWeb:
         start = T0 - timedelta(days=ARCHIVE_DAYS)
         real_events = real_data.events(real) if real else {}
         planner.night(random.Random(f"night:{seed}:{scale}:0"), 0, scale, start, T0, real_events)
+        # islands: uncredited copies on outlets no link reaches (found by search only)
+        self.islands, island_arts = make_islands(seed, scale, list(planner.arts))
         for k in range(1, epoch + 1):
             rng = random.Random(f"night:{seed}:{scale}:{k}")
             planner.night(rng, k, scale, self.epoch_time(k - 1), self.epoch_time(k))
         self.arts: list[Art] = planner.arts
         self.by_url: dict[str, Art] = planner.by_url
         self.indep_groups: list[list[Art]] = planner.indep_groups
+        self.arts += island_arts
+        self.by_url.update((a.url, a) for a in island_arts)
+        self.partners.update((o.domain, []) for o in self.islands)
+        self.by_domain.update((o.domain, o) for o in self.islands)
+        self.search = search.SearchEngine(self)
         self.redirect_hosts = {o.domain: o.host for o in self.outlets if o.bare_redirect}
         self.routes: dict[str, tuple[str, Any]] = {}
         # (outlet domain, "section" | "tag" | "author" | "search" | "sitemap", name) -> URL
@@ -125,7 +133,7 @@ class SimWeb:
         self.alt_urls: dict[str, dict[str, str]] = {}  # article URL -> {"print"/"amp": URL}
         self._build_routes()
         self.hostile = hostile.Hostile(self)
-        self.hosts = {o.host for o in self.outlets} | set(self.redirect_hosts)
+        self.hosts = {o.host for o in self.outlets + self.islands} | set(self.redirect_hosts)
         self.hosts.add(hostile.HOST)
         self._cache: dict[str, Response] = {}
         self.responses: Mapping[str, Response] = _Responses(self)
@@ -135,11 +143,11 @@ class SimWeb:
 
     # -- routes -------------------------------------------------------------------------
     def _build_routes(self) -> None:
-        by_outlet: dict[str, list[Art]] = {o.domain: [] for o in self.outlets}
+        by_outlet: dict[str, list[Art]] = {o.domain: [] for o in self.outlets + self.islands}
         for a in self.arts:
             by_outlet[a.outlet.domain].append(a)
             self.routes[a.url] = ("article", a)
-        for o in self.outlets:
+        for o in self.outlets + self.islands:
             arts = sorted(by_outlet[o.domain], key=lambda a: (a.time, a.id), reverse=True)
             listed = [a for a in arts if a.listed or a.linked_only]
             pages = max(1, -(-len(listed) // PER_PAGE))
@@ -265,6 +273,8 @@ class SimWeb:
     def response(self, url: str) -> Response | None:
         """The response for an absolute URL, or None for a host that does not exist."""
         host, key = norm(url)
+        if host in search.HOSTS:
+            return self.search.response(key)
         if host in self.redirect_hosts:
             return redirect(key.replace(f"//{host}", f"//{self.redirect_hosts[host]}", 1))
         r = self._cache.get(key)

@@ -1,0 +1,1 @@
+"""Search-based discovery: copies that nothing links to, found through search services."""
