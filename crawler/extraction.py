@@ -24,8 +24,8 @@ from w3lib.encoding import html_body_declared_encoding, html_to_unicode
 
 from crawler.attribution import classify_anchor
 from crawler.dates import fallback_day, structured_published
-from crawler.db.models import LinkKind
 from crawler.items import ArticleData, FoundLink
+from crawler.kinds import LinkKind
 from crawler.listing import (
     is_alias,
     is_listing,

@@ -6,52 +6,12 @@ Provenance trails first (credit links, canonical links), then the outlets on the
 
 from __future__ import annotations
 
-import enum
-
-from crawler.db.models import LinkKind
 from crawler.extraction import Analysis
+from crawler.kinds import LinkKind, RequestKind
 from crawler.urls import home_url, is_platform, outlet_of
 
-__all__ = ["RequestKind", "follow_ups", "discovery_urls"]
+__all__ = ["follow_ups", "discovery_urls"]
 
-
-class RequestKind(enum.StrEnum):
-    """Why a URL is requested. Stored as ``pages.discovered_via``."""
-
-    SEED = "seed"
-    ATTRIBUTION = "attribution"  # credit link in the main text
-    CANONICAL = "canonical"  # rel=canonical / og:url / syndication-source / original-source
-    COPY_SOURCE = "copy_source"  # credit/canonical link of a page found to be a copy
-    BODY_EXTERNAL = "body_external"  # other outlet linked from the main text
-    SEARCH = "search"  # a search result for an article's passage (crawler.search)
-    FEED = "feed"
-    ROBOTS = "robots"  # read for its Sitemap: lines
-    SITEMAP = "sitemap"
-    HOME = "home"
-    LISTING = "listing"  # linked from a home page, listing, feed or sitemap
-    RELATED = "related"  # same-outlet link from an article page
-    OUTLET = "outlet"  # another outlet's home, linked from boilerplate (blogrolls)
-
-    @property
-    def priority(self) -> int:
-        return _PRIORITY[self]
-
-
-_PRIORITY = {
-    RequestKind.SEED: 100,
-    RequestKind.ATTRIBUTION: 90,
-    RequestKind.CANONICAL: 90,
-    RequestKind.COPY_SOURCE: 85,
-    RequestKind.SEARCH: 70,
-    RequestKind.BODY_EXTERNAL: 60,
-    RequestKind.FEED: 50,
-    RequestKind.ROBOTS: 45,
-    RequestKind.SITEMAP: 45,
-    RequestKind.HOME: 40,
-    RequestKind.LISTING: 30,
-    RequestKind.RELATED: 20,
-    RequestKind.OUTLET: 10,
-}
 
 _HEAD_KINDS = {LinkKind.CANONICAL, LinkKind.OG_URL, LinkKind.SYNDICATION_SOURCE,
                LinkKind.ORIGINAL_SOURCE}  # fmt: skip

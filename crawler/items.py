@@ -12,7 +12,7 @@ from datetime import datetime
 @dataclass(slots=True)
 class FoundLink:
     url: str  # normalised absolute URL
-    kind: str  # a ``crawler.db.models.LinkKind`` value
+    kind: str  # a ``crawler.kinds.LinkKind`` value
     anchor: str | None = None
     context: str | None = None  # text around the link that carries a credit phrase
 
@@ -40,7 +40,7 @@ class PageItem:
 
     url: str  # as requested (normalised), before redirects
     outlet: str  # registered domain of ``final_url`` (or of ``url`` when nothing was fetched)
-    fetch_status: str  # a ``crawler.db.models.FetchStatus`` value
+    fetch_status: str  # a ``crawler.kinds.FetchStatus`` value
     fetched_at: datetime
     final_url: str | None = None
     error: str | None = None  # short reason code: "robots", "timeout", "http_404", ...

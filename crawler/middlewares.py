@@ -19,10 +19,10 @@ from scrapy.statscollectors import StatsCollector
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from crawler.db.models import FetchStatus, Page
+from crawler.db.models import Page
 from crawler.db.session import make_engine
-from crawler.frontier import RequestKind
 from crawler.items import PageItem
+from crawler.kinds import FetchStatus, RequestKind
 from crawler.revisit import Known, conditional_headers, is_due
 from crawler.traps import page_outcome
 from crawler.urls import normalize_url, outlet_of, trap_pattern

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
-from crawler.db.models import FetchStatus
+from crawler.kinds import FetchStatus
 
 # Listings (home pages, feeds, sitemaps) are due on every run (conditionally: a 304 costs
 # little); within one run the duplicate filter keeps them from being fetched twice.

@@ -27,9 +27,8 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.statscollectors import StatsCollector
 
-from crawler.db.models import FetchStatus
-from crawler.frontier import RequestKind
 from crawler.items import PageItem
+from crawler.kinds import FetchStatus, RequestKind
 from crawler.urls import normalize_url, trap_pattern
 
 __all__ = ["EXEMPT_KINDS", "ShapeBudgetMiddleware", "TrapRefused", "page_outcome", "shape_of"]

@@ -7,9 +7,10 @@ from datetime import UTC, datetime
 from sqlalchemy import select, union
 from sqlalchemy.orm import Session
 
-from crawler.db.models import Article, FetchStatus, FrontierEntry, Outlet, Page, WatchedOutlet
+from crawler.db.models import Article, FrontierEntry, Outlet, Page, WatchedOutlet
 from crawler.db.reuse_models import ReusePair
 from crawler.db.store import outlet_id
+from crawler.kinds import FetchStatus
 from crawler.urls import home_url, outlet_of
 
 

@@ -21,8 +21,9 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from crawler.db.models import Article, CrawlRun, FetchStatus, Link, Page
+from crawler.db.models import Article, CrawlRun, Link, Page
 from crawler.db.session import make_engine
+from crawler.kinds import FetchStatus
 from crawler.settings import CONCURRENT_REQUESTS, PROVENANCE_MAX_PAGES_PER_SHAPE
 from crawler.urls import normalize_url
 from tests.harness import crawl_args, provenance, simulated_web, write_seeds

@@ -6,8 +6,8 @@ import pytest
 from lxml.html import document_fromstring
 
 from crawler.dates import DATE, DATETIME, LOCAL, parse_iso, structured_published
-from crawler.db.models import LinkKind
 from crawler.extraction import analyse_html, analyse_page, decode_html, looks_binary
+from crawler.kinds import LinkKind
 
 PARAGRAPHS = [
     "The argument over the air strike on the military base near the river has taken a "

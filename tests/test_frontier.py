@@ -14,12 +14,12 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.statscollectors import StatsCollector
 from scrapy.utils.test import get_crawler
 
-from crawler.db.models import LinkKind
 from crawler.extraction import Analysis
 from crawler.failures import reason_for
 from crawler.feeds import parse_listing, sitemaps_from_robots
-from crawler.frontier import RequestKind, follow_ups
+from crawler.frontier import follow_ups
 from crawler.items import ArticleData, FoundLink
+from crawler.kinds import LinkKind, RequestKind
 from crawler.middlewares import ScheduledFilterMiddleware
 
 ARTICLE = ArticleData(None, None, None, None, None, None, None, None, "text", "h", 100)

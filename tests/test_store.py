@@ -11,15 +11,14 @@ from sqlalchemy.orm import Session
 from crawler.db.models import (
     Article,
     CrawlRun,
-    FetchStatus,
     Link,
-    LinkKind,
     Outlet,
     Page,
     PageVersion,
 )
 from crawler.db.store import store_page
 from crawler.items import ArticleData, FoundLink, PageItem
+from crawler.kinds import FetchStatus, LinkKind
 
 T0 = datetime(2025, 3, 3, 12, 0, tzinfo=UTC)
 

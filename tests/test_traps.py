@@ -10,10 +10,9 @@ from scrapy.http import Request, Response
 from scrapy.statscollectors import StatsCollector
 from scrapy.utils.test import get_crawler
 
-from crawler.db.models import FetchStatus
 from crawler.failures import reason_for
-from crawler.frontier import RequestKind
 from crawler.items import PageItem
+from crawler.kinds import FetchStatus, RequestKind
 from crawler.middlewares import BudgetMiddleware, RedirectLoopError, RedirectLoopMiddleware
 from crawler.traps import ShapeBudgetMiddleware, TrapRefused, page_outcome, shape_of
 

@@ -7,7 +7,6 @@ rows in place; nothing is ever duplicated.
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 from typing import Any
 
@@ -26,27 +25,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from crawler.db.base import Base, utcnow
 
 URL = String(2048)
-
-
-class FetchStatus(enum.StrEnum):
-    """Outcome of fetching one URL."""
-
-    OK = "ok"  # HTML fetched and extracted
-    NOT_ARTICLE = "not_article"  # fetched, but no main text (home pages, listings)
-    NOT_MODIFIED = "not_modified"  # conditional request answered 304: stored content holds
-    FAILED = "failed"  # not recorded as content; ``error`` says why
-
-
-class LinkKind(enum.StrEnum):
-    """How a link relates its page to the target URL, strongest provenance signal first."""
-
-    ATTRIBUTION = "attribution"  # credit phrase + link in the main text ("first appeared on")
-    CANONICAL = "canonical"  # <link rel=canonical>
-    OG_URL = "og_url"  # <meta property=og:url>
-    SYNDICATION_SOURCE = "syndication_source"  # <meta name=syndication-source>
-    ORIGINAL_SOURCE = "original_source"  # <meta name=original-source>
-    BODY = "body"  # any other link inside the main text
-    BOILERPLATE = "boilerplate"  # navigation, sidebars, footers (outside the main text)
 
 
 class Outlet(Base):

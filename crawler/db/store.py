@@ -17,8 +17,9 @@ from sqlalchemy import Connection, Row, bindparam, delete, insert, select, updat
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from crawler.db.models import Article, FetchStatus, FrontierEntry, Link, Outlet, Page, PageVersion
+from crawler.db.models import Article, FrontierEntry, Link, Outlet, Page, PageVersion
 from crawler.items import PageItem
+from crawler.kinds import FetchStatus
 from crawler.revisit import next_visit
 
 ARTICLE_FIELDS = ("title", "author", "published", "published_raw", "date_precision",

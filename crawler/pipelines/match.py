@@ -15,8 +15,8 @@ from scrapy.exceptions import NotConfigured
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from crawler.frontier import RequestKind
 from crawler.items import PageItem
+from crawler.kinds import RequestKind
 from crawler.pipelines.store import StorePipeline
 
 log = logging.getLogger(__name__)

@@ -13,10 +13,10 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
-from crawler.db.models import FetchStatus
 from crawler.db.session import make_engine
 from crawler.db.store import store_page
 from crawler.items import PageItem
+from crawler.kinds import FetchStatus
 from crawler.runs import RunRecorder
 
 log = logging.getLogger(__name__)

@@ -33,8 +33,9 @@ from sqlalchemy.orm import Session
 
 from crawler.db import search as db
 from crawler.db.models import Article
-from crawler.frontier import RequestKind, discovery_urls
+from crawler.frontier import discovery_urls
 from crawler.items import PageItem
+from crawler.kinds import RequestKind
 from crawler.pipelines.store import StorePipeline
 from crawler.search.backends import Backend, BackendError, SearchAnswer, SearchResult, parse_specs
 from crawler.urls import normalize_url

@@ -19,13 +19,13 @@ from scrapy.http import Request, Response
 from twisted.python.failure import Failure
 
 from crawler.addresses import resolved_private
-from crawler.db.models import FetchStatus
 from crawler.extraction import compress, sha256
 from crawler.extractor import ExtractorPool
 from crawler.failures import describe_failure, reason_for
 from crawler.feeds import Listing, parse_listing, sitemaps_from_robots
-from crawler.frontier import RequestKind, follow_ups
+from crawler.frontier import follow_ups
 from crawler.items import PageItem
+from crawler.kinds import FetchStatus, RequestKind
 from crawler.seeds import RejectedSeed, parse_seeds
 from crawler.traps import TrapRefused
 from crawler.urls import normalize_url, outlet_of
