@@ -163,6 +163,10 @@ class FrontierEntry(Base):
     depth: Mapped[int] = mapped_column(Integer, default=0)
     crawl_run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"), index=True)
     discovered_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # With a shared frontier: the process that took the URL from Redis and has not
+    # recorded it yet; if that process dies, its claims go back to the frontier.
+    claimed_by: Mapped[str | None] = mapped_column(String(96), index=True)
+    claimed_at: Mapped[datetime | None]
 
 
 class WatchedOutlet(Base):
@@ -179,3 +183,20 @@ class WatchedOutlet(Base):
     added_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     outlet: Mapped[Outlet] = relationship()
+
+
+class WorkerProcess(Base):
+    """A live crawler or matcher process, known by its heartbeat. Work claimed by a
+    process whose heartbeat stopped (frontier URLs, queued articles) is put back."""
+
+    __tablename__ = "processes"
+
+    id: Mapped[str] = mapped_column(String(96), primary_key=True)  # host:pid:token
+    role: Mapped[str] = mapped_column(String(16))  # "crawler" | "matcher"
+    host: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int] = mapped_column(Integer)
+    crawl_run_id: Mapped[int | None] = mapped_column(
+        ForeignKey("crawl_runs.id", ondelete="SET NULL")
+    )
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    heartbeat_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

@@ -9,6 +9,8 @@ without rebuilding anything and several crawler processes can share it:
 * ``reuse_documents``: which text of an article is indexed (to un-index it on change).
 * ``reuse_pairs``: verified reuse between two articles, with evidence and direction.
 * ``reuse_provenance``: each article's direct source and its story's root.
+* ``match_queue``: stored articles waiting for a matcher process; ``match_follow``: URLs
+  matchers hand back to the crawlers (credit and canonical links of copies they found).
 
 Fingerprints are stable 64-bit hashes (blake2b), stored as signed BIGINT.
 """
@@ -113,3 +115,30 @@ class ReuseProvenance(Base):
     depth: Mapped[int] = mapped_column(Integer, default=0)
     confidence: Mapped[float] = mapped_column(Float, default=0.0)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class MatchQueueEntry(Base):
+    """An article waiting to be matched: queued in the transaction that stores its text,
+    taken by one matcher at a time, deleted in the transaction that records its matching.
+    A claim whose matcher died (see ``processes``) is put back."""
+
+    __tablename__ = "match_queue"
+
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    queued_at: Mapped[datetime] = mapped_column(default=utcnow)
+    claimed_by: Mapped[str | None] = mapped_column(String(96), index=True)
+    claimed_at: Mapped[datetime | None]
+
+
+class MatchFollow(Base):
+    """A URL a matcher wants crawled first (a credit or canonical link of a copy it found),
+    waiting for a crawler process to take it into its frontier."""
+
+    __tablename__ = "match_follow"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    url: Mapped[str] = mapped_column(String(2048), unique=True)
+    article_id: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
