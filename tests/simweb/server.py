@@ -6,10 +6,13 @@ import contextlib
 import logging
 import socket
 import threading
+import time
 from collections import Counter
+from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
+from urllib.parse import urlsplit
 
 from .model import Response
 from .web import SimWeb, norm
@@ -81,6 +84,13 @@ class _Handler(BaseHTTPRequestHandler):
             return
         web = owner.web
         _, url = norm(target)
+        started = time.monotonic()
+        try:
+            self._answer(owner, web, url, head)
+        finally:
+            owner._record(Access(urlsplit(url).hostname or "", url, started, time.monotonic()))
+
+    def _answer(self, owner: SimWebServer, web: SimWeb, url: str, head: bool) -> None:
         resp = web.response(url)
         owner._hit(url)
         if resp is None:
@@ -123,6 +133,17 @@ def _not_modified(resp: Response, req_headers: object) -> bool:
     return False
 
 
+@dataclass(frozen=True, slots=True)
+class Access:
+    """One request as the server saw it: which host and URL, from when to when
+    (``time.monotonic()``), so tests can count fetches and concurrent requests per host."""
+
+    host: str
+    url: str
+    started: float
+    ended: float
+
+
 class SimWebServer:
     """The proxy running in a background thread; use as a context manager."""
 
@@ -131,6 +152,7 @@ class SimWebServer:
             raise ValueError("the simulated web only listens on 127.0.0.1")
         self.web = web
         self.hits: Counter[str] = Counter()
+        self.access_log: list[Access] = []  # every request, in the order they ended
         self._flaky: Counter[str] = Counter()
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -147,6 +169,10 @@ class SimWebServer:
     def _hit(self, url: str) -> None:
         with self._lock:
             self.hits[url] += 1
+
+    def _record(self, access: Access) -> None:
+        with self._lock:
+            self.access_log.append(access)
 
     def _flaky_count(self, url: str) -> int:
         with self._lock:
