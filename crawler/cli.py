@@ -363,7 +363,7 @@ def _progress(step: str, done: int, total: int) -> None:
 
 
 def cmd_match(args: argparse.Namespace) -> int:
-    from graph.match import match_pending, rebuild
+    from crawler.db.matching import match_pending, rebuild
 
     engine = _engine(args)
     check_writable(engine)
@@ -379,8 +379,8 @@ def cmd_match(args: argparse.Namespace) -> int:
 def _graphs(
     args: argparse.Namespace, engine: Engine | None = None
 ) -> tuple[nx.DiGraph, nx.DiGraph]:
+    from crawler.db.records import load_records
     from graph.build import build_graphs
-    from graph.provenance import load_records
 
     engine = engine or _engine(args)
     since, until = getattr(args, "since", None), getattr(args, "until", None)
@@ -625,7 +625,8 @@ def cmd_watch(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from graph.changes import changes_since, last_run_start, render_markdown
+    from crawler.db.records import last_run_start, load_records, outlets_since
+    from graph.changes import changes_since, render_markdown
 
     engine = _engine(args)
     if args.format == "html":  # the whole database (or copies since --since), as a page
@@ -638,7 +639,8 @@ def cmd_report(args: argparse.Namespace) -> int:
         since = args.since or last_run_start(session)
         if since is None:
             raise UsageError("no crawl run in the database yet")
-        report = changes_since(session, since)
+        records, edges = load_records(session)
+        report = changes_since(records, edges, since, outlets_since(session, since))
     print(json.dumps(report, indent=2) if args.format == "json" else render_markdown(report))
     return 0
 

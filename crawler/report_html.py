@@ -1,7 +1,7 @@
 """``provenance report --format html``: read what the HTML report needs from the database.
 
 The page itself is written by :mod:`graph.report_html` from graphs and tables; this
-module only loads them: articles and copy edges (:func:`graph.provenance.load_records`),
+module only loads them: articles and copy edges (:func:`crawler.db.records.load_records`),
 the database totals of ``provenance stats``, and the shared passages of the copies shown
 in the stories view (``reuse_pairs.passages``, character offsets into each article's text).
 """
@@ -17,12 +17,12 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from crawler.db.models import Article, CrawlRun, Page
+from crawler.db.records import load_records
 from crawler.db.reuse_models import ReusePair
 from crawler.db.session import describe
 from crawler.report import database_totals
 from graph.build import build_graphs, stories
 from graph.measures import outlet_table
-from graph.provenance import load_records
 from graph.report_html import write_report
 
 __all__ = ["load_passages", "load_totals", "write_html_report"]

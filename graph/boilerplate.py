@@ -10,7 +10,7 @@ is boilerplate somewhere is template text everywhere (a copy carries its source'
 licence), so the mask uses the union over outlets. The counts come from the postings
 (``reuse_postings`` keeps each article's outlet); when a fingerprint crosses the
 threshold it is marked (``reuse_marks``) and the articles carrying it are matched again
-(``graph.match``).
+(``crawler.db.matching``).
 """
 
 from __future__ import annotations

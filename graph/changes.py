@@ -10,24 +10,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
-from crawler.db.models import CrawlRun, Outlet
 from graph.build import build_article_graph, build_outlet_graph, stories
-from graph.provenance import load_records
+from graph.records import ArticleRecord, CopyEdge
 
-__all__ = ["changes_since", "last_run_start", "render_markdown"]
-
-
-def last_run_start(session: Session) -> datetime | None:
-    """Start of the latest crawl run, the default boundary of the morning report."""
-    return session.scalar(select(CrawlRun.started_at).order_by(CrawlRun.id.desc()).limit(1))
+__all__ = ["changes_since", "render_markdown"]
 
 
-def changes_since(session: Session, since: datetime) -> dict[str, Any]:
+def changes_since(
+    records: list[ArticleRecord], edges: list[CopyEdge], since: datetime, new_outlets: list[str]
+) -> dict[str, Any]:
     """Everything the database gained since ``since``, as JSON-ready data."""
-    records, edges = load_records(session)
     new = {r.url for r in records if r.first_seen is not None and r.first_seen >= since}
     old_records = [r for r in records if r.url not in new]
     old_edges = [e for e in edges if e.copy_url not in new and e.source_url not in new]
@@ -56,15 +48,12 @@ def changes_since(session: Session, since: datetime) -> dict[str, Any]:
                 "status": "new" if before is None else "strengthened",
                 "credited": d.get("credited", 0), "uncredited": d.get("uncredited", 0),
             })  # fmt: skip
-    outlets = session.scalars(
-        select(Outlet.domain).where(Outlet.first_seen_at >= since).order_by(Outlet.domain)
-    ).all()
     return {
         "since": since.isoformat(),
         "new_articles": len(new),
         "new_stories": sorted(new_stories, key=lambda s: -s["size"]),
         "new_copies": new_copies,
-        "new_outlets": list(outlets),
+        "new_outlets": list(new_outlets),
         "outlet_edges": sorted(edges_out, key=lambda e: (-e["weight"], e["copier"])),
     }
 

@@ -1,7 +1,7 @@
 """Copy-detection quality against the simulated web's ground truth (``make eval``).
 
 Serves the simulated web, crawls it with the product in a subprocess (matching online,
-as a real crawl does), runs ``graph.match.rebuild`` and scores the database:
+as a real crawl does), runs ``crawler.db.matching.rebuild`` and scores the database:
 
 * story clusters, pairwise: two crawled articles are in one cluster when reuse links
   them (directly or through others); truth: they belong to one story;
@@ -38,12 +38,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from crawler.db.matching import rebuild
 from crawler.db.models import Article, Page
+from crawler.db.records import load_records
 from crawler.db.reuse_models import ReusePair, ReuseProvenance
 from crawler.db.session import make_engine
 from graph.direction import url_key
-from graph.match import rebuild
-from graph.provenance import load_records
 
 FLOORS = Path(__file__).with_name("eval_floors.json")
 

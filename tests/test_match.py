@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from crawler.db.matching import _estimate, match_article, match_pending, rebuild
 from crawler.db.models import Article
+from crawler.db.records import load_records, load_undecided
 from crawler.db.reuse_models import ReusePair, ReusePosting
-from graph.match import _estimate, match_article, match_pending, rebuild
-from graph.provenance import load_records, load_undecided
 from tests.corpus import add_article, day, paragraphs
 
 LICENCE = (

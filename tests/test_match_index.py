@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
+from crawler.db import reuse_index as index
 from crawler.db.reuse_models import ReuseMark, ReusePosting
-from graph import index
 from graph.boilerplate import MIN_ARTICLES
 from graph.shingles import fingerprints
 from tests.corpus import add_article, paragraphs

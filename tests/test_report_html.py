@@ -291,8 +291,8 @@ def simweb_report(tmp_path_factory: pytest.TempPathFactory) -> Report:
     """The simulated web crawled once, three root articles retitled with hostile
     titles, and its HTML report written by the command a user runs."""
     from crawler.db.models import Article
+    from crawler.db.records import load_records
     from crawler.db.session import make_engine
-    from graph.provenance import load_records
 
     tmp = tmp_path_factory.mktemp("report")
     db = f"sqlite:///{tmp / 'crawl.db'}"

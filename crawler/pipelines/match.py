@@ -23,10 +23,10 @@ log = logging.getLogger(__name__)
 
 
 class MatchPipeline:
-    """Runs ``graph.match.match_article`` for every stored article, in the store's DB thread."""
+    """Runs ``match_article`` for every stored article, in the store's DB thread."""
 
     def __init__(self, crawler: Crawler) -> None:
-        from graph.match import match_article  # graph/ never imports Scrapy; we import it
+        from crawler.db.matching import match_article  # graph/ never imports Scrapy; we import it
 
         self.crawler = crawler
         self.match_article = match_article

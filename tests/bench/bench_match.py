@@ -3,7 +3,7 @@
 Each size runs in a fresh subprocess (clean peak memory) on a fresh SQLite database.
 Synthetic articles (300-800 words, Zipf vocabulary, per-outlet boilerplate lines,
 ~20% copies: verbatim, edited, excerpts) are stored in batches of 500 and each one
-goes through ``graph.match.match_article``, the code path the crawl uses, in the
+goes through ``crawler.db.matching.match_article``, the code path the crawl uses, in the
 batch's transaction. Reported per size: docs/s over the whole run, docs/s over the
 last 10% of the run (the marginal cost at that size), peak RSS.
 
@@ -33,11 +33,11 @@ from pathlib import Path
 from sqlalchemy import event, insert
 from sqlalchemy.orm import Session
 
+from crawler.db.matching import match_article
 from crawler.db.migrate import upgrade
 from crawler.db.models import Article, Outlet, Page
 from crawler.db.session import make_engine
 from graph.align import align
-from graph.match import match_article
 from graph.shingles import fingerprints
 
 VOCAB = 40_000

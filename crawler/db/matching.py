@@ -18,6 +18,7 @@ from email.utils import parsedate_to_datetime
 from sqlalchemy import Engine, bindparam, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from crawler.db import reuse_index as index
 from crawler.db.models import Article, Link, Outlet, Page
 from crawler.db.reuse_models import (
     ReuseDocument,
@@ -26,7 +27,6 @@ from crawler.db.reuse_models import (
     ReusePosting,
     ReuseProvenance,
 )
-from graph import index
 from graph.align import Alignment, align, classify, fingerprint_marks
 from graph.boilerplate import mask
 from graph.direction import (
