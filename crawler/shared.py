@@ -326,6 +326,7 @@ def _open_shared(crawler: Crawler, url: str) -> FailoverTally:
 
     stats = crawler.stats
     assert stats is not None
+    running = False  # the spider is open: the engine can close it
 
     def on_lost(exc: Exception) -> None:
         reason = " ".join(str(exc).split())[:300] or exc.__class__.__name__
@@ -337,8 +338,7 @@ def _open_shared(crawler: Crawler, url: str) -> FailoverTally:
         )
         stats.set_value("shared/redis_lost", 1)
         stats.set_value("shared/redis_lost_reason", f"{exc.__class__.__name__}: {reason}")
-        engine = crawler.engine
-        if engine is not None and engine.spider is not None:
+        if running:
             _schedule_close(crawler)
 
     import redis
@@ -364,7 +364,8 @@ def _open_shared(crawler: Crawler, url: str) -> FailoverTally:
             tally.fail(exc)
 
     def opened() -> None:
-        nonlocal heartbeat
+        nonlocal heartbeat, running
+        running = True
         if tally.lost:
             _schedule_close(crawler)
             return
@@ -372,6 +373,8 @@ def _open_shared(crawler: Crawler, url: str) -> FailoverTally:
         heartbeat.start(HEARTBEAT, now=False)
 
     def closed() -> None:
+        nonlocal running
+        running = False
         if heartbeat is not None and heartbeat.running:
             heartbeat.stop()
         client.close()
