@@ -180,6 +180,7 @@ class BudgetMiddleware:
         # URLs admitted per outlet, trap shapes recorded, outlets whose budget is spent,
         # URLs admitted per shape: in this process, or shared by all (crawler.shared).
         self.tally = tally if tally is not None else LocalTally()
+        self.exhausted: set[str] = set()  # outlets whose spent budget this process saw
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> BudgetMiddleware:
@@ -198,64 +199,96 @@ class BudgetMiddleware:
             return response.meta.get("shape_chain", 0) + 1
         return 0
 
-    def _admit(self, request: Request, response: Response) -> Iterator[Any]:
-        kind = request.meta.get("kind")
-        if kind in (RequestKind.SEED, RequestKind.ROBOTS):
-            yield request
-            return
-        chain = self._chain(request, response)
-        reason = trap_reason(request.url, response.url, chain, self.chain_limit)
-        if reason:
-            self.stats.inc_value("trail/skipped/trap")
-            shape = trap_pattern(request.url)
-            if self.tally.first("trapped", shape):
-                log.warning("crawler trap at %s: %s", request.url, reason)
-                yield PageItem(
-                    url=normalize_url(request.url),
-                    outlet=outlet_of(request.url),
-                    fetch_status=FetchStatus.FAILED,
-                    fetched_at=datetime.now(UTC),
-                    error="trap",
-                    error_detail=reason,
-                    via=kind,
-                    depth=response.meta.get("depth", 0) + 1,
-                )
-            return
-        request.meta["shape_chain"] = chain
-        url = normalize_url(request.url)
-        shape = trap_pattern(url)
-        outlet = outlet_of(url)
-        admitted = self.tally.admit(f"outlet:{outlet}", url, self.per_outlet)
-        if admitted == Admit.FULL:
-            self.stats.inc_value("trail/skipped/outlet_budget")
-            if self.tally.first("exhausted", outlet):
-                log.warning("outlet budget of %d pages spent on %s", self.per_outlet, outlet)
-            return
-        if admitted == Admit.NEW:
-            (in_shape,) = self.tally.incr("shapes", {shape: 1}).values()
-        else:
-            (in_shape,) = self.tally.get("shapes", [shape])
-        request.priority -= max(0, in_shape - 1)
-        yield request
+    def _admit(self, requests: list[Request], response: Response) -> Iterator[Any]:
+        """A batch of one response's requests judged together (with a shared tally, one
+        round trip for the budgets and one or two for the shapes), output in order."""
+        plans: list[tuple[Request, str, str, str | None]] = []  # request, url, shape, trap
+        for request in requests:
+            if request.meta.get("kind") in (RequestKind.SEED, RequestKind.ROBOTS):
+                plans.append((request, "", "", None))
+                continue
+            chain = self._chain(request, response)
+            reason = trap_reason(request.url, response.url, chain, self.chain_limit)
+            if not reason:
+                request.meta["shape_chain"] = chain
+            url = normalize_url(request.url)
+            plans.append((request, url, trap_pattern(url), reason))
+        counted = [(url, shape) for _, url, shape, reason in plans if url and not reason]
+        verdicts = self.tally.admit_many([(f"outlet:{outlet_of(u)}", u) for u, _ in counted],
+                                         self.per_outlet)  # fmt: skip
+        admitted = dict(zip((u for u, _ in counted), verdicts, strict=True))
+        new = Counter(shape for (u, shape) in counted if admitted[u] == Admit.NEW)
+        totals = self.tally.incr("shapes", new) if new else {}
+        known = sorted({shape for (u, shape) in counted if admitted[u] == Admit.KNOWN})
+        if known:
+            totals |= dict(zip(known, self.tally.get("shapes", known), strict=True))
+        seen: Counter[str] = Counter()
+        for request, url, shape, reason in plans:
+            if not url:
+                yield request
+            elif reason:
+                yield from self._trapped(request, response, reason)
+            elif admitted[url] == Admit.FULL:
+                self.stats.inc_value("trail/skipped/outlet_budget")
+                outlet = outlet_of(url)
+                if outlet not in self.exhausted and self.tally.first("exhausted", outlet):
+                    log.warning("outlet budget of %d pages spent on %s", self.per_outlet, outlet)
+                self.exhausted.add(outlet)
+            else:
+                in_shape = totals[shape]
+                if admitted[url] == Admit.NEW:  # the n-th new one of its shape in this batch
+                    seen[shape] += 1
+                    in_shape += seen[shape] - new[shape]
+                request.priority -= max(0, in_shape - 1)
+                yield request
 
-    def _filter(self, response: Response, obj: Any) -> Iterator[Any]:
-        if isinstance(obj, Request):
-            yield from self._admit(obj, response)
-            return
+    def _trapped(self, request: Request, response: Response, reason: str) -> Iterator[PageItem]:
+        self.stats.inc_value("trail/skipped/trap")
+        if self.tally.first("trapped", trap_pattern(request.url)):
+            log.warning("crawler trap at %s: %s", request.url, reason)
+            yield PageItem(
+                url=normalize_url(request.url),
+                outlet=outlet_of(request.url),
+                fetch_status=FetchStatus.FAILED,
+                fetched_at=datetime.now(UTC),
+                error="trap",
+                error_detail=reason,
+                via=request.meta.get("kind"),
+                depth=response.meta.get("depth", 0) + 1,
+            )
+
+    def _pass(self, obj: Any) -> Any:
         if isinstance(obj, PageItem) and self.signals is not None:
             self.signals.send_catch_log(signal=page_outcome, item=obj)
-        yield obj
+        return obj
 
     def process_spider_output(self, response: Response, result: Iterable[Any]) -> Iterator[Any]:
+        pending: list[Request] = []
         for obj in result:
-            yield from self._filter(response, obj)
+            if isinstance(obj, Request):
+                pending.append(obj)
+                continue
+            yield from self._admit(pending, response)
+            pending = []
+            yield self._pass(obj)
+        yield from self._admit(pending, response)
 
     async def process_spider_output_async(
         self, response: Response, result: AsyncIterator[Any]
     ) -> AsyncIterator[Any]:
+        # The spider yields a page's requests before its item: they wait for it (or the
+        # end), then are judged in one batch.
+        pending: list[Request] = []
         async for obj in result:
-            for out in self._filter(response, obj):
+            if isinstance(obj, Request):
+                pending.append(obj)
+                continue
+            for out in self._admit(pending, response):
                 yield out
+            pending = []
+            yield self._pass(obj)
+        for out in self._admit(pending, response):
+            yield out
 
 
 class FrontierMiddleware:

@@ -20,7 +20,7 @@ from typing import Any
 
 from scrapy import Request, signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import NotConfigured
+from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Response
 from scrapy.statscollectors import StatsCollector
 from scrapy.utils.asyncio import sleep
@@ -54,6 +54,7 @@ class OutletLeaseMiddleware:
         self.delay = max(0.0, delay)
         self.ttl = ttl
         self.held: dict[str, str] = {}  # token -> outlet
+        self.closed = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> OutletLeaseMiddleware:
@@ -63,12 +64,16 @@ class OutletLeaseMiddleware:
         if not s.getbool("PROVENANCE_OUTLET_LEASES_ENABLED"):
             raise NotConfigured("PROVENANCE_OUTLET_LEASES_ENABLED is off")
         assert crawler.stats is not None
+        # A lease is held from here through the process's own slot (its delay, at most
+        # AutoThrottle's) and the download (at most its timeout); then it lapses.
+        throttled = s.getbool("AUTOTHROTTLE_ENABLED")
+        local_delay = s.getfloat("AUTOTHROTTLE_MAX_DELAY") if throttled else 0.0
         mw = cls(
             shared_tally(crawler),
             crawler.stats,
             s.getint("CONCURRENT_REQUESTS_PER_DOMAIN"),
             s.getfloat("DOWNLOAD_DELAY"),
-            s.getfloat("DOWNLOAD_TIMEOUT") + 30.0,
+            s.getfloat("DOWNLOAD_TIMEOUT") + max(local_delay, s.getfloat("DOWNLOAD_DELAY")) + 30,
         )
         crawler.signals.connect(mw.spider_closed, signal=signals.spider_closed)
         return mw
@@ -80,6 +85,11 @@ class OutletLeaseMiddleware:
         while wait := self.tally.acquire(outlet, token, self.concurrency, self.delay, self.ttl):
             waited = True
             await sleep(min(wait, MAX_SLEEP))
+            if self.closed:  # the spider closed meanwhile: nothing more is sent
+                raise IgnoreRequest("crawler closed while waiting for a lease")
+        if self.closed:
+            self.tally.release(outlet, token)
+            raise IgnoreRequest("crawler closed while waiting for a lease")
         if waited:
             self.stats.inc_value("shared/lease/waited")
         self.stats.inc_value("shared/lease/taken")
@@ -100,6 +110,7 @@ class OutletLeaseMiddleware:
         return None
 
     def spider_closed(self) -> None:
+        self.closed = True
         for token, outlet in list(self.held.items()):
             self.tally.release(outlet, token)
         self.held.clear()

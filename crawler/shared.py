@@ -80,6 +80,10 @@ class Tally(ABC):
     def admit(self, key: str, member: str, limit: int) -> Admit:
         """Add ``member`` to set ``key`` unless the set already holds ``limit`` members."""
 
+    def admit_many(self, members: Sequence[tuple[str, str]], limit: int) -> list[Admit]:
+        """``admit`` for each (key, member), in order."""
+        return [self.admit(key, member, limit) for key, member in members]
+
     @abstractmethod
     def acquire(self, name: str, token: str, limit: int, delay: float, ttl: float) -> float:
         """Take a lease on ``name``: at most ``limit`` holders, starts ``delay`` s apart.
@@ -216,6 +220,14 @@ class RedisTally(Tally):
     def admit(self, key: str, member: str, limit: int) -> Admit:
         return Admit(int(self._admit(keys=[self._key(key)], args=[member, limit, KEY_TTL])))
 
+    def admit_many(self, members: Sequence[tuple[str, str]], limit: int) -> list[Admit]:
+        if not members:
+            return []
+        pipe = self.client.pipeline(transaction=False)
+        for key, member in members:
+            self._admit(keys=[self._key(key)], args=[member, limit, KEY_TTL], client=pipe)
+        return [Admit(int(v)) for v in pipe.execute()]
+
     def acquire(self, name: str, token: str, limit: int, delay: float, ttl: float) -> float:
         keys = [self._key(f"lease:{name}"), self._key(f"last:{name}")]
         args = [token, limit, int(delay * 1000), max(1, int(ttl * 1000)), int(POLL * 1000)]
@@ -267,6 +279,9 @@ class FailoverTally(Tally):
 
     def admit(self, key: str, member: str, limit: int) -> Admit:
         return self._call("admit", key, member, limit)
+
+    def admit_many(self, members: Sequence[tuple[str, str]], limit: int) -> list[Admit]:
+        return self._call("admit_many", members, limit)
 
     def acquire(self, name: str, token: str, limit: int, delay: float, ttl: float) -> float:
         return self._call("acquire", name, token, limit, delay, ttl)

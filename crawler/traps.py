@@ -141,11 +141,16 @@ class ShapeBudgetMiddleware:
         if meta.get("kind") in EXEMPT_KINDS or meta.get("redirect_urls"):
             return
         shape = shape_of(request.url)
-        sent, done, barren = self.counts(shape)
-        if not is_spent(self.limit, sent, done, barren):
-            if not meta.get("retry_times"):  # a retry awaits the same outcome
-                self.tally.incr(f"shape:{shape}", {"sent": 1})
+        key = f"shape:{shape}"
+        retry = bool(meta.get("retry_times"))  # a retry awaits the same outcome: not counted
+        # Counted as sent first and read in the same round trip; taken back if refused.
+        sent, done, barren = self.tally.incr(
+            key, {"sent": 0 if retry else 1, "done": 0, "barren": 0}
+        ).values()
+        if not is_spent(self.limit, sent - (not retry), done, barren):
             return
+        if not retry:
+            self.tally.incr(key, {"sent": -1})
         self.stats.inc_value("trail/skipped/trap")
         first = self.tally.first("refused", shape)
         reason = f"{barren} pages of the shape {shape} without an article"
