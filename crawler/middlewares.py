@@ -456,10 +456,10 @@ class RevisitMiddleware:
             yield out
 
     async def process_start(self, start: AsyncIterator[Any]) -> AsyncIterator[Any]:
-        async for out in self._batched(start, batch=START_BATCH if self.lookup else 1):
+        # One lookup per seed: a start that waits for more seeds must not hold any back.
+        async for out in self._batched(start, batch=1):
             yield out
 
 
 LOOKUP_CHUNK = 500  # URLs per query
-START_BATCH = 100  # seeds looked up together
 _KNOWN = select(Page.url, Page.next_visit_at, Page.fetched_at, Page.etag, Page.last_modified)

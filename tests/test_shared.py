@@ -10,7 +10,7 @@ import os
 import threading
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -32,6 +32,7 @@ from crawler.shared import (
     redis_client,
 )
 from crawler.traps import ShapeBudgetMiddleware, TrapRefused
+from crawler.urls import normalize_url
 
 TEST_REDIS = os.environ.get("PROVENANCE_TEST_REDIS", "redis://127.0.0.1:6379/6")
 
@@ -188,3 +189,30 @@ def test_trap_counts_hold_across_processes(redis_db: Any) -> None:
     with pytest.raises(TrapRefused) as again:
         one.process_request(_request("http://a.test/list/page/10"))
     assert not again.value.first
+
+
+def test_revisit_state_is_read_from_the_database_when_links_come(sqlite_engine: Any) -> None:
+    """With a shared frontier, a page another process stored after this one started is
+    known, and skipped until it is due; unknown pages pass."""
+    from sqlalchemy.orm import Session
+
+    from crawler.db.models import Page
+    from crawler.middlewares import RevisitMiddleware
+
+    crawler = get_crawler(settings_dict={"PROVENANCE_FRONTIER": "redis://127.0.0.1:6379/6"})
+    mw = RevisitMiddleware(crawler, str(sqlite_engine.url), lookup=True)
+    mw.spider_opened()  # the run starts; then another process stores a page
+    with Session(sqlite_engine) as s, s.begin():
+        s.add(Page(url="http://a.test/fresh.html", fetch_status="ok", etag='"v1"',
+                   next_visit_at=datetime.now(UTC) + timedelta(hours=20)))  # fmt: skip
+    assert set(mw.read_known(["http://a.test/fresh.html", "http://a.test/new.html"])) == {
+        "http://a.test/fresh.html"
+    }
+    links = [_request("http://a.test/fresh.html"), _request("http://a.test/new.html")]
+    kept = list(mw._admit(links, mw.read_known([normalize_url(r.url) for r in links])))
+    assert [r.url for r in kept] == ["http://a.test/new.html"]
+    assert crawler.stats.get_value("trail/skipped/fresh") == 1
+    seed = _request("http://a.test/fresh.html", RequestKind.SEED)  # seeds: conditionally
+    (kept_seed,) = mw._admit([seed], mw.read_known(["http://a.test/fresh.html"]))
+    assert kept_seed.headers.get("If-None-Match") == b'"v1"'
+    mw.spider_closed()
