@@ -213,22 +213,22 @@ class BudgetMiddleware:
                 request.meta["shape_chain"] = chain
             url = normalize_url(request.url)
             plans.append((request, url, trap_pattern(url), reason))
-        counted = [(url, shape) for _, url, shape, reason in plans if url and not reason]
-        verdicts = self.tally.admit_many([(f"outlet:{outlet_of(u)}", u) for u, _ in counted],
-                                         self.per_outlet)  # fmt: skip
-        admitted = dict(zip((u for u, _ in counted), verdicts, strict=True))
-        new = Counter(shape for (u, shape) in counted if admitted[u] == Admit.NEW)
+        counted = [url for _, url, _, reason in plans if url and not reason]
+        verdicts = iter(self.tally.admit_many([(f"outlet:{outlet_of(u)}", u) for u in counted],
+                                              self.per_outlet))  # fmt: skip
+        judged = [(*p, next(verdicts) if p[1] and not p[3] else None) for p in plans]
+        new = Counter(shape for _, _, shape, _, v in judged if v == Admit.NEW)
         totals = self.tally.incr("shapes", new) if new else {}
-        known = sorted({shape for (u, shape) in counted if admitted[u] == Admit.KNOWN})
+        known = sorted({shape for _, _, shape, _, v in judged if v == Admit.KNOWN} - set(totals))
         if known:
             totals |= dict(zip(known, self.tally.get("shapes", known), strict=True))
         seen: Counter[str] = Counter()
-        for request, url, shape, reason in plans:
+        for request, url, shape, reason, verdict in judged:
             if not url:
                 yield request
             elif reason:
                 yield from self._trapped(request, response, reason)
-            elif admitted[url] == Admit.FULL:
+            elif verdict == Admit.FULL:
                 self.stats.inc_value("trail/skipped/outlet_budget")
                 outlet = outlet_of(url)
                 if outlet not in self.exhausted and self.tally.first("exhausted", outlet):
@@ -236,7 +236,7 @@ class BudgetMiddleware:
                 self.exhausted.add(outlet)
             else:
                 in_shape = totals[shape]
-                if admitted[url] == Admit.NEW:  # the n-th new one of its shape in this batch
+                if verdict == Admit.NEW:  # the n-th new one of its shape in this batch
                     seen[shape] += 1
                     in_shape += seen[shape] - new[shape]
                 request.priority -= max(0, in_shape - 1)
