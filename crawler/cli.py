@@ -239,6 +239,11 @@ def _run(args: argparse.Namespace, db_url: str, engine: Engine, seeds: str | Non
     if outcome.reason == "database_error":
         print("error: the crawl stopped because the database became unusable", file=sys.stderr)
         return 1
+    if outcome.reason == "shared_state_lost":
+        lost = outcome.stats.get("shared/redis_lost_reason", "")
+        print(f"error: the crawl stopped because the shared Redis was lost ({lost}); "
+              "the next start resumes its work", file=sys.stderr)  # fmt: skip
+        return 1
     return 0
 
 

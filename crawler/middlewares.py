@@ -16,7 +16,9 @@ from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Response
 from scrapy.signalmanager import SignalManager
 from scrapy.statscollectors import StatsCollector
-from sqlalchemy import select
+from scrapy.utils.asyncio import run_in_thread
+from sqlalchemy import Engine, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from crawler.db.models import Page
@@ -24,6 +26,7 @@ from crawler.db.session import make_engine
 from crawler.items import PageItem
 from crawler.kinds import FetchStatus, RequestKind
 from crawler.revisit import Known, conditional_headers, is_due
+from crawler.shared import Admit, LocalTally, Tally, frontier_url, shared_tally
 from crawler.traps import page_outcome
 from crawler.urls import normalize_url, outlet_of, trap_pattern
 
@@ -149,7 +152,8 @@ class BudgetMiddleware:
 
     Seeds always pass. The first URL refused as a trap in each URL shape is recorded as a
     failed page with reason ``trap``; every refusal is counted in the stats. Counts are
-    per process for now; a shared frontier would keep them beside its queue.
+    kept in a ``crawler.shared.Tally``: in this process, or with a shared frontier in
+    Redis, so the budget holds across all processes.
 
     Fair scheduling reuses Scrapy's scheduler rather than replacing it: its default
     ``DownloaderAwarePriorityQueue`` keeps one priority queue per site and serves the
@@ -167,16 +171,16 @@ class BudgetMiddleware:
         per_outlet: int,
         chain_limit: int,
         signals: SignalManager | None = None,
+        tally: Tally | None = None,
     ) -> None:
         self.stats = stats
         self.signals = signals
         self.per_outlet = per_outlet
         self.chain_limit = chain_limit
-        self.admitted: Counter[str] = Counter()
-        self.counted: set[str] = set()
-        self.trapped_shapes: set[str] = set()
-        self.exhausted: set[str] = set()
-        self.per_shape: Counter[str] = Counter()
+        # URLs admitted per outlet, trap shapes recorded, outlets whose budget is spent,
+        # URLs admitted per shape: in this process, or shared by all (crawler.shared).
+        self.tally = tally if tally is not None else LocalTally()
+        self.exhausted: set[str] = set()  # outlets whose spent budget this process saw
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> BudgetMiddleware:
@@ -187,6 +191,7 @@ class BudgetMiddleware:
             s.getint("PROVENANCE_MAX_PAGES_PER_OUTLET"),
             s.getint("PROVENANCE_TRAP_PATTERN_LIMIT"),
             crawler.signals,
+            shared_tally(crawler),
         )
 
     def _chain(self, request: Request, response: Response) -> int:
@@ -194,65 +199,96 @@ class BudgetMiddleware:
             return response.meta.get("shape_chain", 0) + 1
         return 0
 
-    def _admit(self, request: Request, response: Response) -> Iterator[Any]:
-        kind = request.meta.get("kind")
-        if kind in (RequestKind.SEED, RequestKind.ROBOTS):
-            yield request
-            return
-        chain = self._chain(request, response)
-        reason = trap_reason(request.url, response.url, chain, self.chain_limit)
-        if reason:
-            self.stats.inc_value("trail/skipped/trap")
-            shape = trap_pattern(request.url)
-            if shape not in self.trapped_shapes:
-                self.trapped_shapes.add(shape)
-                log.warning("crawler trap at %s: %s", request.url, reason)
-                yield PageItem(
-                    url=normalize_url(request.url),
-                    outlet=outlet_of(request.url),
-                    fetch_status=FetchStatus.FAILED,
-                    fetched_at=datetime.now(UTC),
-                    error="trap",
-                    error_detail=reason,
-                    via=kind,
-                    depth=response.meta.get("depth", 0) + 1,
-                )
-            return
-        request.meta["shape_chain"] = chain
-        url = normalize_url(request.url)
-        shape = trap_pattern(url)
-        if url not in self.counted:
-            outlet = outlet_of(url)
-            if self.admitted[outlet] >= self.per_outlet:
+    def _admit(self, requests: list[Request], response: Response) -> Iterator[Any]:
+        """A batch of one response's requests judged together (with a shared tally, one
+        round trip for the budgets and one or two for the shapes), output in order."""
+        plans: list[tuple[Request, str, str, str | None]] = []  # request, url, shape, trap
+        for request in requests:
+            if request.meta.get("kind") in (RequestKind.SEED, RequestKind.ROBOTS):
+                plans.append((request, "", "", None))
+                continue
+            chain = self._chain(request, response)
+            reason = trap_reason(request.url, response.url, chain, self.chain_limit)
+            if not reason:
+                request.meta["shape_chain"] = chain
+            url = normalize_url(request.url)
+            plans.append((request, url, trap_pattern(url), reason))
+        counted = [url for _, url, _, reason in plans if url and not reason]
+        verdicts = iter(self.tally.admit_many([(f"outlet:{outlet_of(u)}", u) for u in counted],
+                                              self.per_outlet))  # fmt: skip
+        judged = [(*p, next(verdicts) if p[1] and not p[3] else None) for p in plans]
+        new = Counter(shape for _, _, shape, _, v in judged if v == Admit.NEW)
+        totals = self.tally.incr("shapes", new) if new else {}
+        known = sorted({shape for _, _, shape, _, v in judged if v == Admit.KNOWN} - set(totals))
+        if known:
+            totals |= dict(zip(known, self.tally.get("shapes", known), strict=True))
+        seen: Counter[str] = Counter()
+        for request, url, shape, reason, verdict in judged:
+            if not url:
+                yield request
+            elif reason:
+                yield from self._trapped(request, response, reason)
+            elif verdict == Admit.FULL:
                 self.stats.inc_value("trail/skipped/outlet_budget")
-                if outlet not in self.exhausted:
-                    self.exhausted.add(outlet)
+                outlet = outlet_of(url)
+                if outlet not in self.exhausted and self.tally.first("exhausted", outlet):
                     log.warning("outlet budget of %d pages spent on %s", self.per_outlet, outlet)
-                return
-            self.counted.add(url)
-            self.admitted[outlet] += 1
-            self.per_shape[shape] += 1
-        request.priority -= max(0, self.per_shape[shape] - 1)
-        yield request
+                self.exhausted.add(outlet)
+            else:
+                in_shape = totals[shape]
+                if verdict == Admit.NEW:  # the n-th new one of its shape in this batch
+                    seen[shape] += 1
+                    in_shape += seen[shape] - new[shape]
+                request.priority -= max(0, in_shape - 1)
+                yield request
 
-    def _filter(self, response: Response, obj: Any) -> Iterator[Any]:
-        if isinstance(obj, Request):
-            yield from self._admit(obj, response)
-            return
+    def _trapped(self, request: Request, response: Response, reason: str) -> Iterator[PageItem]:
+        self.stats.inc_value("trail/skipped/trap")
+        if self.tally.first("trapped", trap_pattern(request.url)):
+            log.warning("crawler trap at %s: %s", request.url, reason)
+            yield PageItem(
+                url=normalize_url(request.url),
+                outlet=outlet_of(request.url),
+                fetch_status=FetchStatus.FAILED,
+                fetched_at=datetime.now(UTC),
+                error="trap",
+                error_detail=reason,
+                via=request.meta.get("kind"),
+                depth=response.meta.get("depth", 0) + 1,
+            )
+
+    def _pass(self, obj: Any) -> Any:
         if isinstance(obj, PageItem) and self.signals is not None:
             self.signals.send_catch_log(signal=page_outcome, item=obj)
-        yield obj
+        return obj
 
     def process_spider_output(self, response: Response, result: Iterable[Any]) -> Iterator[Any]:
+        pending: list[Request] = []
         for obj in result:
-            yield from self._filter(response, obj)
+            if isinstance(obj, Request):
+                pending.append(obj)
+                continue
+            yield from self._admit(pending, response)
+            pending = []
+            yield self._pass(obj)
+        yield from self._admit(pending, response)
 
     async def process_spider_output_async(
         self, response: Response, result: AsyncIterator[Any]
     ) -> AsyncIterator[Any]:
+        # The spider yields a page's requests before its item: they wait for it (or the
+        # end), then are judged in one batch.
+        pending: list[Request] = []
         async for obj in result:
-            for out in self._filter(response, obj):
+            if isinstance(obj, Request):
+                pending.append(obj)
+                continue
+            for out in self._admit(pending, response):
                 yield out
+            pending = []
+            yield self._pass(obj)
+        for out in self._admit(pending, response):
+            yield out
 
 
 class FrontierMiddleware:
@@ -287,45 +323,80 @@ class FrontierMiddleware:
                 yield out
 
 
-class RevisitMiddleware(_OutputFilter):
+class RevisitMiddleware:
     """Spider middleware: drops requests for pages that are not due; makes the rest conditional.
 
-    It reads the revisit state of every stored page once, when the spider opens (a
-    snapshot: pages stored during the run are new to it, which is what we want).
-    Seeds are always fetched, conditionally.
+    Seeds are always fetched, conditionally. In one process, the revisit state of every
+    stored page is read once, when the spider opens (a snapshot: pages stored during the
+    run are new to it, and the dupefilter keeps them from being fetched twice). With a
+    shared frontier other processes store pages all the time, so the state of a
+    response's links is read from the database as they come: one query per response, in
+    a worker thread while the reactor goes on. A page another process stored a minute
+    ago is then not fetched again. A failed lookup is logged and counted
+    (``trail/revisit/db_error``) and its links are treated as never fetched.
     """
 
-    def __init__(self, crawler: Crawler, db: str | None) -> None:
+    def __init__(self, crawler: Crawler, db: str | None, lookup: bool = False) -> None:
         self.crawler = crawler
         self.db = db
+        self.lookup = lookup
         self.known: dict[str, Known] = {}
         self.now = datetime.now(UTC)
+        self.engine: Engine | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RevisitMiddleware:
         if not crawler.settings.getbool("PROVENANCE_REVISIT_ENABLED", True):
             raise NotConfigured
-        mw = cls(crawler, crawler.settings.get("PROVENANCE_DB"))
+        mw = cls(crawler, crawler.settings.get("PROVENANCE_DB"), frontier_url(crawler) is not None)
         crawler.signals.connect(mw.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(mw.spider_closed, signal=signals.spider_closed)
         return mw
 
     def spider_opened(self) -> None:
         self.now = datetime.now(UTC)
+        if self.lookup:
+            self.engine = make_engine(self.db)
+            return
         engine = make_engine(self.db)
         try:
             with Session(engine) as session:
-                rows = session.execute(
-                    select(
-                        Page.url, Page.next_visit_at, Page.fetched_at, Page.etag, Page.last_modified
-                    )  # fmt: skip
-                )
-                self.known = {r[0]: Known(*r[1:]) for r in rows}
+                self.known = {r[0]: Known(*r[1:]) for r in session.execute(_KNOWN)}
         finally:
             engine.dispose()
         log.info("revisit state of %d known pages loaded", len(self.known))
 
-    def _prepare(self, request: Request) -> Request | None:
-        known = self.known.get(normalize_url(request.url))
+    def spider_closed(self) -> None:
+        if self.engine is not None:
+            self.engine.dispose()
+
+    def read_known(self, urls: list[str]) -> dict[str, Known]:
+        """The revisit state of those of ``urls`` that are stored (blocking: a thread's job)."""
+        assert self.engine is not None
+        known: dict[str, Known] = {}
+        with Session(self.engine) as session:
+            for at in range(0, len(urls), LOOKUP_CHUNK):
+                rows = session.execute(_KNOWN.where(Page.url.in_(urls[at : at + LOOKUP_CHUNK])))
+                known.update({r[0]: Known(*r[1:]) for r in rows})
+        self.crawler.stats.inc_value("trail/revisit/lookups")
+        return known
+
+    async def _states(self, requests: list[Request]) -> dict[str, Known]:
+        if not self.lookup or not requests:
+            return self.known
+        urls = sorted({normalize_url(r.url) for r in requests})
+        try:
+            return await run_in_thread(self.read_known, urls)
+        except SQLAlchemyError as exc:
+            self.crawler.stats.inc_value("trail/revisit/db_error")
+            log.warning(
+                "revisit state of %d links unreadable (%s); fetching them",
+                len(urls),
+                " ".join(str(exc.orig if hasattr(exc, "orig") else exc).split())[:200],
+            )
+            return {}
+
+    def _prepare(self, request: Request, known: Known | None) -> Request | None:
         kind = request.meta.get("kind")
         if kind not in (RequestKind.SEED, RequestKind.ROBOTS) and not is_due(
             known, self.now, request.meta.get("lastmod")
@@ -340,16 +411,55 @@ class RevisitMiddleware(_OutputFilter):
                 allowed.append(304)
         return request
 
-    def _filter(self, result: Iterable[Any]) -> Iterator[Any]:
+    def _admit(self, requests: list[Request], known: dict[str, Known]) -> Iterator[Request]:
+        for request in requests:
+            prepared = self._prepare(request, known.get(normalize_url(request.url)))
+            if prepared is not None:
+                yield prepared
+
+    def process_spider_output(self, response: Response, result: Iterable[Any]) -> Iterator[Any]:
+        # The trail spider's synchronous output (its errback) carries no requests; a
+        # lookup here would block, so it is one query per request, as rare as they are.
         for obj in result:
-            if isinstance(obj, Request):
-                prepared = self._prepare(obj)
-                if prepared is not None:
-                    yield prepared
-            else:
+            if not isinstance(obj, Request):
                 yield obj
+                continue
+            known = self.known
+            if self.lookup and self.engine is not None:
+                known = self.read_known([normalize_url(obj.url)])
+            yield from self._admit([obj], known)
+
+    async def _batched(self, objs: AsyncIterator[Any], batch: int) -> AsyncIterator[Any]:
+        """Requests held back until a non-request comes (the spider yields a page's links
+        before its item) or ``batch`` are waiting, then judged together; order kept."""
+        pending: list[Request] = []
+        async for obj in objs:
+            if isinstance(obj, Request):
+                pending.append(obj)
+                if len(pending) < batch:
+                    continue
+                obj = None
+            if pending:
+                for out in self._admit(pending, await self._states(pending)):
+                    yield out
+                pending = []
+            if obj is not None:
+                yield obj
+        if pending:
+            for out in self._admit(pending, await self._states(pending)):
+                yield out
+
+    async def process_spider_output_async(
+        self, response: Response, result: AsyncIterator[Any]
+    ) -> AsyncIterator[Any]:
+        async for out in self._batched(result, batch=LOOKUP_CHUNK if self.lookup else 1):
+            yield out
 
     async def process_start(self, start: AsyncIterator[Any]) -> AsyncIterator[Any]:
-        async for obj in start:
-            for out in self._filter([obj]):
-                yield out
+        # One lookup per seed: a start that waits for more seeds must not hold any back.
+        async for out in self._batched(start, batch=1):
+            yield out
+
+
+LOOKUP_CHUNK = 500  # URLs per query
+_KNOWN = select(Page.url, Page.next_visit_at, Page.fetched_at, Page.etag, Page.last_modified)

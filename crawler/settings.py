@@ -57,6 +57,9 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.addresses.PrivateAddressMiddleware": 50,
     "crawler.middlewares.RedirectLoopMiddleware": 60,
     "crawler.traps.ShapeBudgetMiddleware": 70,
+    # Last before the download: with a shared frontier, a per-outlet lease across all
+    # processes (crawler.politeness); off in one process.
+    "crawler.politeness.OutletLeaseMiddleware": 950,
 }
 # Scrapy's default, named because fairness rests on it: one priority queue per site, the
 # least busy site served first, so one outlet cannot fill the downloader.
@@ -87,6 +90,11 @@ PROVENANCE_MIN_WORDS = 50  # main text shorter than this is not an article
 PROVENANCE_MAX_PAGES_PER_OUTLET = 2000
 PROVENANCE_TRAP_PATTERN_LIMIT = 60  # URLs of one shape (digits/query values aside) per host
 PROVENANCE_MAX_PAGES_PER_SHAPE = 50  # non-article pages of one URL shape before it is a trap
+# A shared frontier (redis://HOST:PORT/N; ``crawl --frontier``): budgets, trap counters
+# and per-outlet politeness (CONCURRENT_REQUESTS_PER_DOMAIN and DOWNLOAD_DELAY, per
+# registered domain) then hold across all processes (crawler.shared, crawler.politeness).
+PROVENANCE_FRONTIER = None
+PROVENANCE_OUTLET_LEASES_ENABLED = True
 PROVENANCE_ALLOW_PRIVATE_ADDRESSES = False  # loopback, private, link-local, ... hosts refused
 PROVENANCE_MATCH_ENABLED = True
 PROVENANCE_REVISIT_ENABLED = True  # skip pages not due again; conditional requests

@@ -19,7 +19,6 @@ before the shape was spent are refused too, without a byte sent. Fair scheduling
 from __future__ import annotations
 
 import logging
-from collections import Counter
 from typing import Any
 
 from scrapy import Request, signals
@@ -29,9 +28,17 @@ from scrapy.statscollectors import StatsCollector
 
 from crawler.items import PageItem
 from crawler.kinds import FetchStatus, RequestKind
+from crawler.shared import LocalTally, Tally, shared_tally
 from crawler.urls import normalize_url, trap_pattern
 
-__all__ = ["EXEMPT_KINDS", "ShapeBudgetMiddleware", "TrapRefused", "page_outcome", "shape_of"]
+__all__ = [
+    "EXEMPT_KINDS",
+    "ShapeBudgetMiddleware",
+    "TrapRefused",
+    "is_spent",
+    "page_outcome",
+    "shape_of",
+]
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +67,24 @@ class TrapRefused(IgnoreRequest):
         self.first = first
 
 
+def is_spent(limit: int, sent: int, done: int, barren: int) -> bool:
+    """Whether a shape with these counts has used up its budget of pages without an article.
+
+    ``sent`` requests let through, ``done`` of them with an outcome, ``barren`` of those
+    without an article.
+
+    >>> is_spent(10, sent=12, done=2, barren=2)  # barren so far, ten more in flight
+    True
+    """
+    if barren >= limit:
+        return True
+    productive = done - barren
+    if barren <= productive or barren * 5 < limit:
+        return False
+    pending = max(0, sent - done)
+    return barren + pending - productive >= limit
+
+
 class ShapeBudgetMiddleware:
     """Downloader middleware: refuses requests of a shape with too many non-article pages.
 
@@ -69,17 +94,17 @@ class ShapeBudgetMiddleware:
     has shown itself barren (a fifth of the limit, and more barren pages than articles)
     the requests still awaiting their outcome count against it too. The first refusal
     in each shape is recorded (reason ``trap``); every refusal is counted in
-    ``trail/skipped/trap``.
+    ``trail/skipped/trap``. The counts live in a ``crawler.shared.Tally``: in this
+    process, or with a shared frontier in Redis, so all processes spend one budget.
     """
 
-    def __init__(self, stats: StatsCollector, limit: int) -> None:
+    def __init__(self, stats: StatsCollector, limit: int, tally: Tally | None = None) -> None:
         self.stats = stats
         self.limit = limit
-        self.sent: Counter[str] = Counter()  # requests let through, per shape
-        self.done: Counter[str] = Counter()  # their outcomes seen
-        self.barren: Counter[str] = Counter()  # outcomes without an article
-        self.refused: set[str] = set()
-        self.known: set[str] = set()  # URLs whose outcome is counted
+        self.tally = tally if tally is not None else LocalTally()
+        # URLs whose outcome is counted, to count each once of the two signals that bring
+        # it: per process, as each page is fetched by one process.
+        self.known: set[str] = set()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ShapeBudgetMiddleware:
@@ -87,10 +112,15 @@ class ShapeBudgetMiddleware:
         if limit <= 0:
             raise NotConfigured("PROVENANCE_MAX_PAGES_PER_SHAPE is 0")
         assert crawler.stats is not None
-        mw = cls(crawler.stats, limit)
+        mw = cls(crawler.stats, limit, shared_tally(crawler))
         crawler.signals.connect(mw.outcome, signal=page_outcome)
         crawler.signals.connect(mw.outcome, signal=signals.item_scraped)
         return mw
+
+    def counts(self, shape: str) -> tuple[int, int, int]:
+        """Requests sent, outcomes seen and outcomes without an article, for ``shape``."""
+        sent, done, barren = self.tally.get(f"shape:{shape}", _FIELDS)
+        return sent, done, barren
 
     def outcome(self, item: Any) -> None:
         """Count a page's outcome once, from whichever signal brings it first."""
@@ -99,35 +129,34 @@ class ShapeBudgetMiddleware:
         if item.url in self.known:
             return
         self.known.add(item.url)
-        shape = shape_of(item.url)
-        self.done[shape] += 1
-        if item.fetch_status not in _PRODUCTIVE:
-            self.barren[shape] += 1
+        barren = int(item.fetch_status not in _PRODUCTIVE)
+        self.tally.incr(f"shape:{shape_of(item.url)}", {"done": 1, "barren": barren})
 
     def spent(self, shape: str) -> bool:
         """Whether ``shape`` has used up its budget of pages without an article."""
-        barren = self.barren[shape]
-        if barren >= self.limit:
-            return True
-        productive = self.done[shape] - barren
-        if barren <= productive or barren * 5 < self.limit:
-            return False
-        pending = max(0, self.sent[shape] - self.done[shape])
-        return barren + pending - productive >= self.limit
+        return is_spent(self.limit, *self.counts(shape))
 
     def process_request(self, request: Request) -> None:
         meta = request.meta
         if meta.get("kind") in EXEMPT_KINDS or meta.get("redirect_urls"):
             return
         shape = shape_of(request.url)
-        if not self.spent(shape):
-            if not meta.get("retry_times"):  # a retry awaits the same outcome
-                self.sent[shape] += 1
+        key = f"shape:{shape}"
+        retry = bool(meta.get("retry_times"))  # a retry awaits the same outcome: not counted
+        # Counted as sent first and read in the same round trip; taken back if refused.
+        sent, done, barren = self.tally.incr(
+            key, {"sent": 0 if retry else 1, "done": 0, "barren": 0}
+        ).values()
+        if not is_spent(self.limit, sent - (not retry), done, barren):
             return
+        if not retry:
+            self.tally.incr(key, {"sent": -1})
         self.stats.inc_value("trail/skipped/trap")
-        first = shape not in self.refused
-        reason = f"{self.barren[shape]} pages of the shape {shape} without an article"
+        first = self.tally.first("refused", shape)
+        reason = f"{barren} pages of the shape {shape} without an article"
         if first:
-            self.refused.add(shape)
             log.warning("crawler trap at %s: %s", request.url, reason)
         raise TrapRefused(f"trap: {reason}", first)
+
+
+_FIELDS = ("sent", "done", "barren")

@@ -35,7 +35,7 @@ def sqlite_engine(tmp_path: Path) -> Iterator[Engine]:
 @pytest.fixture(scope="session")
 def pg_database_url() -> Iterator[str]:
     """A scratch PostgreSQL database, migrated, dropped at the end of the session."""
-    name = f"prov_test_{uuid.uuid4().hex[:10]}"
+    name = f"{os.environ.get('PROVENANCE_TEST_PG_PREFIX', 'prov_test_')}{uuid.uuid4().hex[:10]}"
     admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT",
                           connect_args={"connect_timeout": 3})  # fmt: skip
     try:

@@ -30,11 +30,12 @@ LOOPBACK_SETTINGS = (
 
 @contextmanager
 def simulated_web(
-    seed: int = 7, scale: int = 1, epoch: int = 0, real: str | None = "test"
+    seed: int = 7, scale: int = 1, epoch: int = 0, real: str | None = "test", latency: float = 0.0
 ) -> Iterator[tuple[SimWeb, Any]]:
-    """Generate the simulated web and serve it on a free loopback port."""
+    """Generate the simulated web and serve it on a free loopback port (each answer
+    ``latency`` seconds late)."""
     web = generate(seed=seed, scale=scale, epoch=epoch, real=real)
-    server = serve(web)
+    server = serve(web, latency=latency)
     try:
         yield web, server
     finally:

@@ -14,7 +14,7 @@ from crawler.failures import reason_for
 from crawler.items import PageItem
 from crawler.kinds import FetchStatus, RequestKind
 from crawler.middlewares import BudgetMiddleware, RedirectLoopError, RedirectLoopMiddleware
-from crawler.traps import ShapeBudgetMiddleware, TrapRefused, page_outcome, shape_of
+from crawler.traps import ShapeBudgetMiddleware, TrapRefused, is_spent, page_outcome, shape_of
 
 
 def _stats() -> StatsCollector:
@@ -92,11 +92,8 @@ def test_requests_awaiting_their_outcome_count_once_a_shape_shows_itself_barren(
     ],
 )
 def test_spent(barren: int, productive: int, pending: int, spent: bool) -> None:
-    mw = ShapeBudgetMiddleware(_stats(), limit=10)
-    shape = shape_of("http://a.test/news/world-1")
-    mw.barren[shape], mw.done[shape] = barren, barren + productive
-    mw.sent[shape] = barren + productive + pending
-    assert mw.spent(shape) is spent
+    done = barren + productive
+    assert is_spent(10, sent=done + pending, done=done, barren=barren) is spent
 
 
 def test_articles_do_not_spend_a_shape_budget() -> None:
@@ -106,7 +103,8 @@ def test_articles_do_not_spend_a_shape_budget() -> None:
         assert mw.process_request(_request(url)) is None
         mw.outcome(_item(url, FetchStatus.OK if n % 10 else FetchStatus.NOT_MODIFIED))
     mw.outcome(_item("http://a.test/sitemap-1.xml", FetchStatus.FAILED, RequestKind.SITEMAP))
-    assert not mw.barren
+    assert mw.counts(shape_of(url))[2] == 0
+    assert mw.counts(shape_of("http://a.test/sitemap-1.xml")) == (0, 0, 0)
 
 
 def test_shape_budget_can_be_switched_off() -> None:
@@ -172,4 +170,4 @@ def test_an_outcome_counts_once_and_arrives_before_the_pipelines() -> None:
     item = _item("http://a.test/list/page/1", FetchStatus.NOT_ARTICLE)
     assert list(budget.process_spider_output(page, [item])) == [item]
     shapes.outcome(item)  # item_scraped, later, with the same page
-    assert shapes.barren[shape_of(item.url)] == 1
+    assert shapes.counts(shape_of(item.url)) == (0, 1, 1)

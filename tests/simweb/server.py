@@ -86,6 +86,8 @@ class _Handler(BaseHTTPRequestHandler):
         _, url = norm(target)
         started = time.monotonic()
         try:
+            if owner.latency:
+                owner._stop.wait(owner.latency)
             self._answer(owner, web, url, head)
         finally:
             owner._record(Access(urlsplit(url).hostname or "", url, started, time.monotonic()))
@@ -145,12 +147,19 @@ class Access:
 
 
 class SimWebServer:
-    """The proxy running in a background thread; use as a context manager."""
+    """The proxy running in a background thread; use as a context manager.
 
-    def __init__(self, web: SimWeb, host: str = "127.0.0.1", port: int = 0) -> None:
+    ``latency`` (seconds) delays every answer, as a real server would: the simulated web
+    otherwise answers at once, and requests hardly ever overlap in its access log.
+    """
+
+    def __init__(
+        self, web: SimWeb, host: str = "127.0.0.1", port: int = 0, latency: float = 0.0
+    ) -> None:
         if host != "127.0.0.1":
             raise ValueError("the simulated web only listens on 127.0.0.1")
         self.web = web
+        self.latency = latency
         self.hits: Counter[str] = Counter()
         self.access_log: list[Access] = []  # every request, in the order they ended
         self._flaky: Counter[str] = Counter()
@@ -205,9 +214,13 @@ class SimWebServer:
 
 
 def serve(
-    web: SimWeb, host: str = "127.0.0.1", port: int = 0, prerender: bool = False
+    web: SimWeb,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    prerender: bool = False,
+    latency: float = 0.0,
 ) -> SimWebServer:
     """Start the proxy for ``web`` in a background thread."""
     if prerender:
         web.prerender()
-    return SimWebServer(web, host, port)
+    return SimWebServer(web, host, port, latency)
