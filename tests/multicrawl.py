@@ -12,7 +12,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -98,7 +98,7 @@ def run_crawlers(
     seeds: Path,
     *,
     processes: int,
-    depth: int = 2,
+    depth: int = 1,
     frontier: str | None = REDIS,
     kill_after: float | None = None,
     extra: Sequence[str] = (),
@@ -142,10 +142,8 @@ def _kill_tree(pid: int) -> None:
     children = _descendants(pid)
     os.kill(pid, signal.SIGKILL)
     for child in children:
-        try:
+        with suppress(ProcessLookupError):
             os.kill(child, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
 
 
 def _descendants(pid: int) -> list[int]:
