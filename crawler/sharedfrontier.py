@@ -36,6 +36,7 @@ from scrapy.exceptions import DontCloseSpider, NotConfigured
 from scrapy.http import Response
 from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.queue import PriorityQueue
+from scrapy_redis.scheduler import Scheduler
 from sqlalchemy import Engine, delete
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
@@ -56,6 +57,7 @@ __all__ = [
     "RedirectAwareRedisDupeFilter",
     "RedisFrontier",
     "SharedFrontier",
+    "SharedScheduler",
     "check_frontier_url",
     "frontier_prefix",
     "frontier_settings",
@@ -101,7 +103,7 @@ def frontier_settings(redis_url: str, db_url: str) -> dict[str, Any]:
     return {
         "PROVENANCE_FRONTIER": redis_url,
         "REDIS_URL": redis_url,
-        "SCHEDULER": "scrapy_redis.scheduler.Scheduler",
+        "SCHEDULER": "crawler.sharedfrontier.SharedScheduler",
         "SCHEDULER_PERSIST": True,  # a process closing leaves the others' queue alone
         "SCHEDULER_QUEUE_CLASS": "crawler.sharedfrontier.AckedPriorityQueue",
         "SCHEDULER_QUEUE_KEY": f"{prefix}:requests",
@@ -114,6 +116,26 @@ def frontier_settings(redis_url: str, db_url: str) -> dict[str, Any]:
 def _requested_url(request: Request) -> str:
     """The URL first requested, before any redirect: what the page is recorded under."""
     return normalize_url((request.meta.get("redirect_urls") or [request.url])[0])
+
+
+class SharedScheduler(Scheduler):
+    """scrapy-redis's scheduler, counting its stats the way Scrapy 2.13+ asks (no
+    ``spider=`` argument, deprecated: a warning a request otherwise)."""
+
+    def enqueue_request(self, request: Request) -> bool:
+        if not request.dont_filter and self.df.request_seen(request):
+            self.df.log(request, self.spider)
+            return False
+        if self.stats:
+            self.stats.inc_value("scheduler/enqueued/redis")
+        self.queue.push(request)
+        return True
+
+    def next_request(self) -> Request | None:
+        request = self.queue.pop(self.idle_before_close)
+        if request and self.stats:
+            self.stats.inc_value("scheduler/dequeued/redis")
+        return request
 
 
 class RedirectAwareRedisDupeFilter(RFPDupeFilter):

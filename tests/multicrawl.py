@@ -11,7 +11,7 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -101,11 +101,13 @@ def run_crawlers(
     depth: int = 1,
     frontier: str | None = REDIS,
     kill_after: float | None = None,
+    kill_when: Callable[[int], bool] | None = None,
     extra: Sequence[str] = (),
     timeout: float = 300,
 ) -> MultiCrawl:
     """Start ``processes`` crawlers at once (one without ``frontier``); with ``kill_after``,
-    SIGKILL the first one that many seconds after the start and start none in its place."""
+    SIGKILL the first one that many seconds after the start, or once ``kill_when(pid)``
+    holds after that (polled), and start none in its place."""
     args = [*crawl_args_for(db_url, seeds, depth, frontier), *extra]
     env = proxy_env(server.url)
     before = len(server.access_log)
@@ -126,6 +128,11 @@ def run_crawlers(
         time.sleep(kill_after)
         victim = popen[0]
         assert victim is not None, "the first crawler did not start"
+        deadline = time.monotonic() + timeout / 2
+        while kill_when is not None and not kill_when(victim.pid):
+            if victim.poll() is not None or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
         _kill_tree(victim.pid)
         killed = 0
     for t in threads:
@@ -188,3 +195,18 @@ def stored(db_url: str) -> dict[str, Any]:
 def write_seed_file(path: Path, seeds: Sequence[str] = SEEDS) -> Path:
     path.write_text("\n".join(seeds) + "\n", encoding="utf-8")
     return path
+
+
+def holds_work(redis_url: str, db_url: str) -> Callable[[int], bool]:
+    """``kill_when`` for ``run_crawlers``: the process of this pid has requests in flight."""
+    from redis import Redis
+
+    from crawler.sharedfrontier import frontier_prefix
+
+    server = Redis.from_url(redis_url)
+    key = f"{frontier_prefix(db_url)}:inflight:owner"
+
+    def check(pid: int) -> bool:
+        return any(f":{pid}:".encode() in owner for owner in server.hvals(key))
+
+    return check

@@ -21,6 +21,7 @@ from tests.multicrawl import (
     REDIS,
     MultiCrawl,
     flush_frontier,
+    holds_work,
     run_crawlers,
     scratch_database,
     stored,
@@ -53,6 +54,8 @@ def _crawl(server: Any, seeds: Path, processes: int, **kw: Any) -> tuple[MultiCr
         frontier = kw.pop("frontier", REDIS)
         if frontier:
             flush_frontier(frontier, db_url)
+        if kw.pop("kill_holding_work", False):
+            kw["kill_when"] = holds_work(frontier, db_url)
         crawl = run_crawlers(server, db_url, seeds, processes=processes, frontier=frontier, **kw)
         for run in crawl.runs:
             assert run.returncode in (0, -9), run.stderr[-2000:]
@@ -92,11 +95,15 @@ def test_several_processes_fetch_once_and_store_what_one_does(web: Any, processe
 
 def test_a_crawler_killed_with_sigkill_loses_nothing(web: Any) -> None:
     server, seeds, single, expected = web
-    kill_after = max(4.0, single.seconds * 0.4)
-    crawl, result = _crawl(server, seeds, 2, kill_after=kill_after)
+    # in the middle, while it has requests in flight
+    kill_after = single.seconds * 0.3
+    crawl, result = _crawl(server, seeds, 2, kill_after=kill_after, kill_holding_work=True)
     assert crawl.killed == 0 and crawl.runs[0].returncode == -9
     missing = set(expected["pages"]) - set(result["pages"])
     assert not missing, f"lost by the kill: {sorted(missing)[:10]}"
     assert result["articles"] == expected["articles"]
     assert result["pairs"] == expected["pairs"]
-    assert "put back" in crawl.runs[1].stderr or crawl.runs[1].returncode == 0
+    survivor = crawl.runs[1]
+    assert survivor.returncode == 0, survivor.stderr[-2000:]
+    # the survivor noticed the dead process and put its work back
+    assert "dead processes" in survivor.stderr, survivor.stderr[-2000:]
