@@ -122,3 +122,21 @@ def test_work_of_dead_processes_goes_back(frontier: RedisFrontier) -> None:
     assert frontier.in_flight() == {"http://a.test/2": "host:1:aa"}
     assert frontier.queued() == 2
     assert frontier.pop() == b"r1"  # with its priority
+
+
+def test_compose_file_runs_crawlers_and_matchers_on_one_frontier() -> None:
+    """``docker compose config`` is not available offline here; the file is read as YAML
+    and its wiring checked instead."""
+    yaml = pytest.importorskip("yaml")
+    root = Path(__file__).resolve().parents[1]
+    compose = yaml.safe_load((root / "deploy" / "compose.yaml").read_text(encoding="utf-8"))
+    services = compose["services"]
+    assert {"postgres", "redis", "migrate", "crawler", "matcher"} <= set(services)
+    crawler, matcher = services["crawler"], services["matcher"]
+    assert crawler["command"][0] == "crawl" and matcher["command"][:2] == ["match", "--follow"]
+    for service in (crawler, matcher):
+        env = service["environment"]
+        assert env["PROVENANCE_FRONTIER"].startswith("redis://redis:6379/")
+        assert env["PROVENANCE_DB"].startswith("postgresql://")
+        assert service["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+    assert (root / crawler["build"]["dockerfile"]).is_file()
