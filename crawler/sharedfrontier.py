@@ -188,6 +188,19 @@ for i = 1, #owners, 2 do
 end
 return n
 """
+_DROP_OWN = """
+local owners = redis.call('HGETALL', KEYS[3])
+local n = 0
+for i = 1, #owners, 2 do
+  if owners[i + 1] == ARGV[1] then
+    redis.call('HDEL', KEYS[2], owners[i])
+    redis.call('HDEL', KEYS[3], owners[i])
+    redis.call('HDEL', KEYS[4], owners[i])
+    n = n + 1
+  end
+end
+return n
+"""
 
 
 class RedisFrontier:
@@ -203,6 +216,7 @@ class RedisFrontier:
         self._pop = server.register_script(_POP)
         self._push = server.register_script(_PUSH)
         self._put_back = server.register_script(_PUT_BACK)
+        self._drop_own = server.register_script(_DROP_OWN)
 
     @property
     def keys(self) -> list[str]:
@@ -226,6 +240,10 @@ class RedisFrontier:
         if not owners:
             return 0
         return int(self._put_back(keys=self.keys, args=owners))
+
+    def drop_own(self) -> int:
+        """Forget this process's in-flight entries (when it holds no request at all)."""
+        return int(self._drop_own(keys=self.keys, args=[self.process_id]))
 
     def queued(self) -> int:
         return int(self.server.zcard(self.queue_key))
@@ -399,6 +417,14 @@ class SharedFrontier:
     def spider_idle(self, spider: Spider) -> None:
         """Keep the process while any process has work or the idle time has not passed."""
         try:
+            if self.frontier is not None:
+                # Scrapy calls this only when this process holds no request (downloader,
+                # scraper and item pipelines empty), so in-flight entries it still owns
+                # missed their acknowledgement: they would keep every process waiting.
+                leaked = self.frontier.drop_own()
+                if leaked:
+                    self.crawler.stats.inc_value("frontier/unacknowledged", leaked)
+                    log.warning("%d finished requests were not acknowledged", leaked)
             idle = self.frontier is None or self.frontier.idle()
         except RedisError as exc:
             log.warning("cannot read the shared frontier: %s", exc)

@@ -169,7 +169,7 @@ def _descendants(pid: int) -> list[int]:
 
 def stored(db_url: str) -> dict[str, Any]:
     """What a crawl stored, by URL: pages with their status, articles, copy decisions."""
-    from crawler.db.models import Article, FrontierEntry, Page
+    from crawler.db.models import Article, CrawlRun, FrontierEntry, Page
     from crawler.db.reuse_models import ReusePair
     from crawler.db.session import make_engine
 
@@ -187,9 +187,10 @@ def stored(db_url: str) -> dict[str, Any]:
             else:
                 pairs.add(("copy->source", articles[copy], articles[source]))
         frontier = s.scalar(select(text("count(*)")).select_from(FrontierEntry)) or 0
+        runs = [r or {} for r in s.scalars(select(CrawlRun.stats))]
     engine.dispose()
     return {"pages": pages, "articles": set(articles.values()), "pairs": pairs,
-            "frontier": frontier}  # fmt: skip
+            "frontier": frontier, "runs": runs}  # fmt: skip
 
 
 def write_seed_file(path: Path, seeds: Sequence[str] = SEEDS) -> Path:

@@ -122,6 +122,9 @@ def test_work_of_dead_processes_goes_back(frontier: RedisFrontier) -> None:
     assert frontier.in_flight() == {"http://a.test/2": "host:1:aa"}
     assert frontier.queued() == 2
     assert frontier.pop() == b"r1"  # with its priority
+    assert other.pop() == b"r0"
+    assert frontier.drop_own() == 2  # only its own
+    assert other.in_flight() == {"http://a.test/0": "host:2:bb"}
 
 
 def test_compose_file_runs_crawlers_and_matchers_on_one_frontier() -> None:

@@ -89,6 +89,8 @@ def test_several_processes_fetch_once_and_store_what_one_does(web: Any, processe
     assert result["articles"] == expected["articles"]
     assert result["pairs"] == expected["pairs"]
     assert result["frontier"] == 0  # everything taken was recorded
+    # every request taken was acknowledged when it ended (none left for the idle check)
+    assert not any(r.get("frontier/unacknowledged") for r in result["runs"])
     busy = [r for r in crawl.runs if "pages recorded" in r.stdout]
     assert len(busy) == processes
 
