@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -153,14 +154,22 @@ class RedirectAwareRedisDupeFilter(RFPDupeFilter):
 # in Redis, so a request is always in the queue or in flight, whatever process dies when.
 # Members are "<requested URL>\0<serialized request>", so the script knows the URL.
 _POP = """
-local m = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+local busy = {}
+for i = 3, #ARGV do busy[ARGV[i]] = true end
+local m = redis.call('ZRANGE', KEYS[1], 0, tonumber(ARGV[2]) - 1, 'WITHSCORES')
 if #m == 0 then return false end
-redis.call('ZREM', KEYS[1], m[1])
-local url = string.sub(m[1], 1, string.find(m[1], '\\0', 1, true) - 1)
-redis.call('HSET', KEYS[2], url, m[1])
+local pick = 1
+for i = 1, #m, 2 do
+  local host = string.match(m[i], '^%a[%w+.-]*://([^/:?#%z]+)')
+  if not (host and busy[host]) then pick = i break end
+end
+local member, score = m[pick], m[pick + 1]
+redis.call('ZREM', KEYS[1], member)
+local url = string.sub(member, 1, string.find(member, '\\0', 1, true) - 1)
+redis.call('HSET', KEYS[2], url, member)
 redis.call('HSET', KEYS[3], url, ARGV[1])
-redis.call('HSET', KEYS[4], url, m[2])
-return m[1]
+redis.call('HSET', KEYS[4], url, score)
+return member
 """
 _PUSH = """
 redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2])
@@ -207,6 +216,8 @@ class RedisFrontier:
     """The shared queue with acknowledgement: a sorted set of requests and three hashes of
     in-flight ones (request, owner, score), keyed by requested URL."""
 
+    SCAN = 64  # queued requests a pop looks through for one of a host not busy here
+
     def __init__(self, server: Redis, prefix: str, process_id: str) -> None:
         self.server = server
         self.process_id = process_id
@@ -225,8 +236,10 @@ class RedisFrontier:
     def push(self, url: str, score: float, data: bytes) -> None:
         self._push(keys=self.keys, args=[score, url.encode() + b"\0" + data, url])
 
-    def pop(self) -> bytes | None:
-        member = self._pop(keys=self.keys, args=[self.process_id])
+    def pop(self, busy: Iterable[str] = ()) -> bytes | None:
+        """The best request whose host is not in ``busy``, among the first ``SCAN`` (else
+        the best of all), moved in flight."""
+        member = self._pop(keys=self.keys, args=[self.process_id, self.SCAN, *busy])
         return member.split(b"\0", 1)[1] if member else None
 
     def ack(self, url: str) -> None:
@@ -262,7 +275,14 @@ class RedisFrontier:
 
 
 class AckedPriorityQueue(PriorityQueue):
-    """scrapy-redis's priority queue whose pop moves the request in flight (see above)."""
+    """scrapy-redis's priority queue whose pop moves the request in flight (see above).
+
+    Fair across outlets as Scrapy's ``DownloaderAwarePriorityQueue`` is in one process:
+    one global queue in priority order would hand this process a run of requests for
+    one outlet, which then wait in that outlet's downloader slot (2 at a time) while
+    the process's other slots stand empty. The pop passes over hosts whose slot here is
+    full, taking the best request of another host among the first few dozen.
+    """
 
     def __init__(self, server: Redis, spider: Spider, key: str, serializer: Any = None) -> None:
         super().__init__(server, spider, key, serializer)
@@ -276,8 +296,15 @@ class AckedPriorityQueue(PriorityQueue):
         self.frontier.push(_requested_url(request), -request.priority, data)
 
     def pop(self, timeout: int = 0) -> Request | None:
-        data = self.frontier.pop()
+        data = self.frontier.pop(self._busy_hosts())
         return self._decode_request(data) if data else None
+
+    def _busy_hosts(self) -> list[str]:
+        engine = self.spider.crawler.engine
+        if engine is None:
+            return []
+        slots = engine.downloader.slots
+        return [key for key, slot in slots.items() if len(slot.active) >= slot.concurrency]
 
 
 class SharedFrontier:

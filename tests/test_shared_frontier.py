@@ -143,3 +143,12 @@ def test_compose_file_runs_crawlers_and_matchers_on_one_frontier() -> None:
         assert env["PROVENANCE_DB"].startswith("postgresql://")
         assert service["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
     assert (root / crawler["build"]["dockerfile"]).is_file()
+
+
+def test_pop_passes_over_busy_hosts(frontier: RedisFrontier) -> None:
+    frontier.push("http://a.test/1", -30, b"a1")
+    frontier.push("http://a.test/2", -20, b"a2")
+    frontier.push("http://b.test:8080/1", -10, b"b1")
+    assert frontier.pop(busy=["a.test"]) == b"b1"  # the best of a host not busy
+    assert frontier.pop(busy=["a.test"]) == b"a1"  # none free: the best of all
+    assert frontier.pop() == b"a2"

@@ -18,6 +18,7 @@ import pytest
 
 from tests.harness import provenance, simulated_web
 from tests.multicrawl import (
+    ORDER_FREE,
     REDIS,
     MultiCrawl,
     flush_frontier,
@@ -56,7 +57,8 @@ def _crawl(server: Any, seeds: Path, processes: int, **kw: Any) -> tuple[MultiCr
             flush_frontier(frontier, db_url)
         if kw.pop("kill_holding_work", False):
             kw["kill_when"] = holds_work(frontier, db_url)
-        crawl = run_crawlers(server, db_url, seeds, processes=processes, frontier=frontier, **kw)
+        crawl = run_crawlers(server, db_url, seeds, processes=processes, frontier=frontier,
+                             settings=ORDER_FREE, **kw)  # fmt: skip
         for run in crawl.runs:
             assert run.returncode in (0, -9), run.stderr[-2000:]
         assert provenance(["match", "--rebuild", "--quiet", "--db", db_url]).returncode == 0
