@@ -23,6 +23,7 @@ been empty for ``PROVENANCE_FRONTIER_IDLE`` seconds.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Iterable
@@ -290,13 +291,26 @@ class AckedPriorityQueue(PriorityQueue):
         if ext is None:
             raise NotConfigured("AckedPriorityQueue needs crawler.sharedfrontier.SharedFrontier")
         self.frontier = ext.frontier_for(server)
+        self.ext = ext
 
     def push(self, request: Request) -> None:
         data = self._encode_request(request)
-        self.frontier.push(_requested_url(request), -request.priority, data)
+        try:
+            self.frontier.push(_requested_url(request), -request.priority, data)
+        except RedisError as exc:
+            # not lost: its `frontier` row (written with the page that found it) is
+            # resumed by the next start
+            self.ext.redis_failed("push", exc)
+        else:
+            self.ext.redis_ok()
 
     def pop(self, timeout: int = 0) -> Request | None:
-        data = self.frontier.pop(self._busy_hosts())
+        try:
+            data = self.frontier.pop(self._busy_hosts())
+        except RedisError as exc:
+            self.ext.redis_failed("pop", exc)
+            return None
+        self.ext.redis_ok()
         return self._decode_request(data) if data else None
 
     def _busy_hosts(self) -> list[str]:
@@ -325,6 +339,8 @@ class SharedFrontier:
         self.idle_since: float | None = None
         self.beat: task.LoopingCall | None = None
         self.registered = False
+        self.failing_since: float | None = None
+        self.stopping = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> SharedFrontier:
@@ -351,6 +367,28 @@ class SharedFrontier:
         if self.frontier is None:
             self.frontier = RedisFrontier(server, self.prefix, self.process_id)
         return self.frontier
+
+    # -- Redis down ---------------------------------------------------------------------
+
+    def redis_failed(self, what: str, exc: Exception) -> None:
+        """Count and log a failed queue operation; stop the crawl cleanly (reason
+        ``frontier_error``) when Redis stays unusable for ``PROVENANCE_PROCESS_TIMEOUT``."""
+        self.crawler.stats.inc_value(f"frontier/redis_errors/{what}")
+        now = time.monotonic()
+        if self.failing_since is None:
+            self.failing_since = now
+            log.error("the shared frontier cannot be used (%s): %s", what, exc)
+        elif now - self.failing_since > self.timeout and not self.stopping:
+            self.stopping = True
+            log.error("the shared frontier has been unusable for %.0f s: stopping; the next "
+                      "start resumes the work left in the database",
+                      now - self.failing_since)  # fmt: skip
+            assert self.crawler.engine is not None
+            close = self.crawler.engine.close_spider_async(reason="frontier_error")
+            asyncio.get_event_loop().create_task(close)
+
+    def redis_ok(self) -> None:
+        self.failing_since = None
 
     # -- acknowledgements -------------------------------------------------------------
 
