@@ -105,6 +105,7 @@ PROVENANCE_FRONTIER = ""  # redis://HOST:PORT/N
 PROVENANCE_HEARTBEAT_INTERVAL = 5.0  # seconds between a process's heartbeats
 PROVENANCE_PROCESS_TIMEOUT = 30.0  # a heartbeat older than this: dead, its work put back
 PROVENANCE_FRONTIER_IDLE = 10.0  # seconds the whole shared frontier stays empty before a stop
+PROVENANCE_FRONTIER_POLL = 0.5  # seconds between an idle process's looks at the shared queue
 
 # Search-based discovery (crawler.search): off unless backends are given.
 PROVENANCE_SEARCH = ""  # "searxng=URL,gdelt,brave"; also $PROVENANCE_SEARCH

@@ -333,6 +333,7 @@ class SharedFrontier:
         self.interval = s.getfloat("PROVENANCE_HEARTBEAT_INTERVAL", 5.0)
         self.timeout = s.getfloat("PROVENANCE_PROCESS_TIMEOUT", 30.0)
         self.idle_limit = s.getfloat("PROVENANCE_FRONTIER_IDLE", 10.0)
+        self.poll = s.getfloat("PROVENANCE_FRONTIER_POLL", 0.5)
         self.process_id = processes.new_process_id()
         self.engine: Engine = make_engine(s.get("PROVENANCE_DB"))
         self.frontier: RedisFrontier | None = None
@@ -415,6 +416,13 @@ class SharedFrontier:
 
     def spider_opened(self, spider: Spider) -> None:
         from crawler.runs import RunRecorder
+
+        # Scrapy asks an idle scheduler again every 5 s (its slot heartbeat): alone, a
+        # process finds its own new requests at once, but here the work comes from the
+        # others, and 5 s idle a time left processes standing while the queue filled.
+        # No setting exists for it; the engine reads this attribute when requests start.
+        if self.crawler.engine is not None:
+            self.crawler.engine._SLOT_HEARTBEAT_INTERVAL = self.poll  # noqa: SLF001
 
         recorder = self.crawler.get_extension(RunRecorder)
         run_id = recorder.run_id if recorder else None
