@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 DB ?= data/demo.db
 OUT ?= out/demo
 
-.PHONY: help venv demo test test-fast lint eval bench-crawl bench-match bench-graph bench-nightly bench-report nightly clean
+.PHONY: help venv demo test test-fast lint eval bench-crawl bench-match bench-graph bench-nightly bench-report bench-scale nightly clean
 
 help:
 	@echo "make demo         crawl the bundled simulated web into $(DB) and print what it found"
@@ -16,6 +16,7 @@ help:
 	@echo "make bench-match  matching cost per document at 10k and 100k documents"
 	@echo "make bench-graph  graph build and export on 1M synthetic edges"
 	@echo "make bench-nightly cost of an unchanged nightly run; new copies found after changes"
+	@echo "make bench-scale  1, 2, 3 crawler processes on one shared frontier (PostgreSQL + Redis)"
 	@echo "make bench-report HTML report of 10k outlets / 100k links: write time, size, browser ready"
 	@echo "make nightly      one nightly run on the database of PROVENANCE_DB (default data/provenance.db)"
 
@@ -48,6 +49,9 @@ bench-crawl: $(PY)
 
 bench-match: $(PY)
 	$(PY) -m tests.bench.bench_match
+
+bench-scale: $(PY)
+	$(PY) -m tests.bench.bench_scale
 
 bench-graph: $(PY)
 	$(PY) -m tests.bench.bench_graph

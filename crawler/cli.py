@@ -12,6 +12,7 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
@@ -115,6 +116,43 @@ def add_crawl_options(parser: argparse.ArgumentParser, progress: float) -> None:
     parser.add_argument("--log-level", default="WARNING", type=str.upper, choices=LOG_LEVELS,
                         help="Scrapy log level (default WARNING)")  # fmt: skip
     add_search_option(parser)
+    add_frontier_option(parser)
+
+
+def add_frontier_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--frontier",
+        metavar="redis://HOST:PORT/N",
+        help="share the frontier with other crawler processes through this Redis "
+        "(needs a PostgreSQL --db; default $PROVENANCE_FRONTIER)",
+    )
+
+
+def frontier_url(args: argparse.Namespace, db_url: str, *, ping: bool = True) -> str | None:
+    """The shared frontier's Redis URL (``--frontier``, ``--set PROVENANCE_FRONTIER=``,
+    ``$PROVENANCE_FRONTIER``), checked: a URL Redis answers at, and a shared database."""
+    given = dict(getattr(args, "set", None) or ()).get("PROVENANCE_FRONTIER")
+    url = getattr(args, "frontier", None) or given or os.environ.get("PROVENANCE_FRONTIER")
+    if not url:
+        return None
+    from crawler.sharedfrontier import FrontierError, check_frontier_url
+
+    try:
+        check_frontier_url(url)
+    except FrontierError as exc:
+        raise UsageError(str(exc)) from None
+    if make_url(db_url).get_backend_name() != "postgresql":
+        raise UsageError("a shared frontier (--frontier) needs a shared database: give "
+                         "--db postgresql://USER@HOST/NAME, not a SQLite file")  # fmt: skip
+    if ping:
+        from redis import Redis
+        from redis.exceptions import RedisError
+
+        try:
+            Redis.from_url(url, socket_connect_timeout=5).ping()
+        except (RedisError, ValueError) as exc:
+            raise UsageError(f"the shared frontier {url} cannot be reached: {exc}") from None
+    return url
 
 
 def add_search_option(parser: argparse.ArgumentParser) -> None:
@@ -162,6 +200,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         raise UsageError(f"seed file not found: {args.seeds}")
     _check_seeds(args.urls, args.seeds)
     db_url = _db_url(args.db)
+    args.frontier = frontier_url(args, db_url)
     engine = make_engine(db_url)
     ensure_current(engine)  # fails fast, with one message, when the database is unusable
     check_writable(engine)
@@ -228,6 +267,7 @@ def _run(args: argparse.Namespace, db_url: str, engine: Engine, seeds: str | Non
         overrides=[*(args.set or ()), *search_overrides(args)],
         progress=0 if args.quiet else args.progress,
         log_level=args.log_level,
+        frontier=getattr(args, "frontier", None),
     )
     warning = _placeholder_warning(settings, urls, seeds)
     if warning:
@@ -532,9 +572,19 @@ def cmd_outlets(args: argparse.Namespace) -> int:
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
-    from crawler.report import database_report
+    from crawler.report import database_report, queue_report
 
-    print(database_report(_engine(args), runs=args.runs))
+    engine = _engine(args)
+    frontier = args.frontier or os.environ.get("PROVENANCE_FRONTIER")
+    if frontier:
+        from crawler.sharedfrontier import FrontierError, check_frontier_url
+
+        try:
+            check_frontier_url(frontier)
+        except FrontierError as exc:
+            raise UsageError(str(exc)) from None
+    print(database_report(engine, runs=args.runs))
+    print(queue_report(engine, frontier))
     return 0
 
 
@@ -544,12 +594,15 @@ def cmd_nightly(args: argparse.Namespace) -> int:
 
     db_url = _db_url(args.db)
     _must_exist(db_url)  # a nightly run continues a database; it never starts one
+    args.frontier = frontier_url(args, db_url)
     engine = make_engine(db_url)
+    # With a shared frontier, the processes of one nightly run start the same command.
+    lock = nullcontext() if args.frontier else run_lock(engine)
     try:
-        with run_lock(engine):
+        with lock:
             ensure_current(engine)  # a database migrated by an older version is upgraded
             check_writable(engine)
-            notes = repair_warc_files(db_url)
+            notes = repair_warc_files(db_url, shared=bool(args.frontier))
             with Session(engine) as session:
                 seeds = nightly_seeds(session)
             if not seeds:
@@ -567,11 +620,12 @@ def cmd_nightly(args: argparse.Namespace) -> int:
     return code
 
 
-def repair_warc_files(db_url: str) -> dict[str, int]:
+def repair_warc_files(db_url: str, *, shared: bool = False) -> dict[str, int]:
     """Close the records of runs that were killed, and cut their WARC files' last record.
 
     Only a run that never recorded its end can have left a record half-written, so only
-    its files are read (finished runs' archives can be large).
+    its files are read (finished runs' archives can be large). With a shared frontier,
+    the runs of registered processes are running, not killed.
     """
     from crawler.crawl import warc_dir_for
     from crawler.db.models import CrawlRun
@@ -582,7 +636,15 @@ def repair_warc_files(db_url: str) -> dict[str, int]:
     warc_dir = warc_dir_for(db_url)
     engine = make_engine(db_url)
     with Session(engine) as session, session.begin():
-        killed = session.scalars(select(CrawlRun).where(CrawlRun.finished_at.is_(None))).all()
+        unfinished = select(CrawlRun).where(CrawlRun.finished_at.is_(None))
+        if shared:
+            from crawler.db.models import WorkerProcess
+
+            running = select(WorkerProcess.crawl_run_id).where(
+                WorkerProcess.crawl_run_id.is_not(None)
+            )
+            unfinished = unfinished.where(CrawlRun.id.not_in(running))
+        killed = session.scalars(unfinished).all()
         for run in killed:
             notes["runs/found_killed"] += 1
             for path in sorted(warc_dir.glob(f"*-{run.id}-*.warc.gz")):
@@ -870,6 +932,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_db_option(stats)
     stats.add_argument("--runs", type=_not_negative, default=5, metavar="N",
                        help="crawl runs to list")  # fmt: skip
+    add_frontier_option(stats)
     stats.set_defaults(func=cmd_stats)
     return parser
 

@@ -117,8 +117,13 @@ def crawl_settings(
     overrides: Iterable[tuple[str, str]] = (),
     progress: float = 5.0,
     log_level: str = "WARNING",
+    frontier: str | None = None,
 ) -> Settings:
-    """The project settings with the command line's choices on top."""
+    """The project settings with the command line's choices on top.
+
+    ``frontier`` (a Redis URL) puts the crawl on a shared frontier, see
+    ``crawler.sharedfrontier``.
+    """
     settings = Settings()
     settings.setmodule("crawler.settings", priority="project")
     settings.set("PROVENANCE_DB", db_url, priority="cmdline")
@@ -129,6 +134,10 @@ def crawl_settings(
         settings.set("CLOSESPIDER_PAGECOUNT", max_pages, priority="cmdline")
     if depth is not None:
         settings.set("DEPTH_LIMIT", depth, priority="cmdline")
+    if frontier:
+        from crawler.sharedfrontier import frontier_settings
+
+        settings.setdict(frontier_settings(frontier, db_url), priority="cmdline")
     overrides = list(overrides)
     for name, value in overrides:
         settings.set(name, value, priority="cmdline")

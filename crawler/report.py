@@ -113,3 +113,49 @@ def database_report(engine: Engine, runs: int = 5) -> str:
                 f"{pages:>6}  {ok:>8}  {failed:>6}  {run.status}"
             )
     return "\n".join(lines)
+
+
+def queue_report(engine: Engine, frontier: str | None = None) -> str:
+    """Work waiting and who does it: the frontier (database rows, and the shared Redis
+    queue when ``frontier`` is given), the match queue and the registered processes."""
+    from crawler.db.models import FrontierEntry
+    from crawler.db.processes import live_processes
+    from crawler.db.reuse_models import MatchQueueEntry
+
+    with Session(engine) as session:
+        rows, claimed = session.execute(
+            select(func.count(), func.count(FrontierEntry.claimed_by))
+        ).one()
+        queued, matching = session.execute(
+            select(func.count(), func.count(MatchQueueEntry.claimed_by))
+        ).one()
+        procs = live_processes(session)
+    lines = ["work waiting:"]
+    lines.append(f"  {'frontier rows':<16} {rows} ({claimed} claimed by a process, "
+                 f"{rows - claimed} unclaimed)")  # fmt: skip
+    if frontier:
+        lines.append(f"  {'shared frontier':<16} {_redis_counts(engine, frontier)}")
+    lines.append(f"  {'match queue':<16} {queued} articles ({matching} being matched)")
+    lines.append(f"  processes        {len(procs)}")
+    if procs:
+        lines.append(f"    {'role':<8}  {'host':<24}  {'pid':>7}  {'heartbeat':>9}  run")
+        for proc, age in procs:
+            lines.append(f"    {proc.role:<8}  {proc.host[:24]:<24}  {proc.pid:>7}  "
+                         f"{age:>7.1f} s  {proc.crawl_run_id or '-'}")  # fmt: skip
+    return "\n".join(lines)
+
+
+def _redis_counts(engine: Engine, frontier: str) -> str:
+    """The shared queue's length and the requests in flight, or why they cannot be read."""
+    from redis import Redis
+    from redis.exceptions import RedisError
+
+    from crawler.sharedfrontier import RedisFrontier, frontier_prefix
+
+    try:
+        server = Redis.from_url(frontier, socket_connect_timeout=5)
+        shared = RedisFrontier(server, frontier_prefix(str(engine.url)), "stats")
+        return (f"{shared.queued()} requests queued, {len(shared.in_flight())} in flight "
+                f"({frontier})")  # fmt: skip
+    except (RedisError, ValueError) as exc:
+        return f"unreachable ({frontier}: {exc})"

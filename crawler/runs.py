@@ -104,7 +104,10 @@ class RunRecorder:
                 if run is not None:
                     run.finished_at = datetime.now(UTC)
                     run.status = reason
-                    if reason == "finished":
+                    # With a shared frontier, crawler.sharedfrontier does this once the
+                    # frontier of every process is empty.
+                    shared = self.crawler.settings.get("PROVENANCE_FRONTIER")
+                    if reason == "finished" and not shared:
                         # The queue drained: what is left was filtered on the way (as a
                         # duplicate, a fresh page). Stopped runs keep theirs to resume.
                         session.execute(delete(FrontierEntry))

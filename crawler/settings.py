@@ -77,6 +77,7 @@ EXTENSIONS = {
     "crawler.runs.RunRecorder": 200,
     "crawler.warc.WarcArchive": 300,
     "crawler.progress.Progress": 500,
+    "crawler.sharedfrontier.SharedFrontier": 600,  # only with PROVENANCE_FRONTIER
     # Scrapy 2.19's remote control runs code sent to a local HTTP port; an unattended
     # crawl of hostile sites keeps no such door open (nor a telnet console, below), and
     # its web server no longer costs every run's start-up.
@@ -105,6 +106,14 @@ PROVENANCE_WARC_DIR = "data/warc"  # the CLI puts it beside a SQLite database fi
 # gzip level 1: the archive is written on the crawl's reactor thread, where level 6 cost
 # more CPU than any other step of the crawl process (files are ~25% larger).
 PROVENANCE_WARC_GZIP_LEVEL = 1
+
+# A frontier shared by processes on several machines (crawler.sharedfrontier): off unless
+# a Redis URL is given (--frontier, or $PROVENANCE_FRONTIER); needs PostgreSQL.
+PROVENANCE_FRONTIER = ""  # redis://HOST:PORT/N
+PROVENANCE_HEARTBEAT_INTERVAL = 5.0  # seconds between a process's heartbeats
+PROVENANCE_PROCESS_TIMEOUT = 30.0  # a heartbeat older than this: dead, its work put back
+PROVENANCE_FRONTIER_IDLE = 10.0  # seconds the whole shared frontier stays empty before a stop
+PROVENANCE_FRONTIER_POLL = 0.5  # seconds between an idle process's looks at the shared queue
 
 # Search-based discovery (crawler.search): off unless backends are given.
 PROVENANCE_SEARCH = ""  # "searxng=URL,gdelt,brave"; also $PROVENANCE_SEARCH

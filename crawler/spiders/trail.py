@@ -33,6 +33,11 @@ from crawler.warc import WarcLocation, location_of
 
 log = logging.getLogger(__name__)
 
+# Sent with ``request=`` for a request that ends without a page record (robots.txt read
+# for its sitemaps, a trap refusal counted but not recorded): a shared frontier
+# acknowledges it (crawler.sharedfrontier).
+request_unrecorded = object()
+
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 XML_TYPES = ("xml", "rss", "atom")
 
@@ -126,6 +131,7 @@ class TrailSpider(scrapy.Spider):
         if kind is RequestKind.ROBOTS:
             for sitemap in sitemaps_from_robots(response.body, response.url):
                 yield self.request(sitemap, RequestKind.SITEMAP)
+            self.crawler.signals.send_catch_log(request_unrecorded, request=response.request)
             return
         if any(t in ctype for t in XML_TYPES) or kind in (RequestKind.FEED, RequestKind.SITEMAP):
             listing = parse_listing(response.body, response.url)
@@ -184,10 +190,13 @@ class TrailSpider(scrapy.Spider):
 
     def on_error(self, failure: Failure) -> Iterator[PageItem]:
         request: Request = failure.request  # type: ignore[attr-defined]
-        if request.meta.get("kind") == RequestKind.ROBOTS:
-            return  # robots.txt read for sitemaps only: its absence is normal
-        if isinstance(failure.value, TrapRefused) and not failure.value.first:
-            return  # a trap is recorded once, at its first refusal; the rest are counted
+        if request.meta.get("kind") == RequestKind.ROBOTS or (
+            isinstance(failure.value, TrapRefused) and not failure.value.first
+        ):
+            # robots.txt is read for sitemaps only (its absence is normal); a trap is
+            # recorded once, at its first refusal, and the rest are counted
+            self.crawler.signals.send_catch_log(request_unrecorded, request=request)
+            return
         reason, status = reason_for(failure.value, request.meta, request.url)
         if reason == "dns_error" and resolved_private(request.url):
             reason = "private_address"  # our resolver refused the address it found

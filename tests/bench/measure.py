@@ -6,6 +6,7 @@ import os
 import subprocess
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,11 +45,20 @@ def _tree_rss(root: int) -> int:
     return total
 
 
-def run_measured(cmd: list[str], env: dict[str, str], cwd: Path, timeout: float) -> Measured:
-    """Run ``cmd``; sample its process tree's memory every 0.25 s."""
+def run_measured(
+    cmd: list[str],
+    env: dict[str, str],
+    cwd: Path,
+    timeout: float,
+    on_start: Callable[[subprocess.Popen[str]], None] | None = None,
+) -> Measured:
+    """Run ``cmd``; sample its process tree's memory every 0.25 s. ``on_start`` gets the
+    process as soon as it runs (to signal it, say)."""
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)  # fmt: skip
+    if on_start is not None:
+        on_start(proc)
     peak = 0
     stop = threading.Event()
 
