@@ -45,7 +45,7 @@ class StorePipeline:
         return cls(crawler, s.get("PROVENANCE_DB"), s.getint("PROVENANCE_DB_RETRIES", 4))
 
     def open_spider(self) -> None:
-        self.engine = make_engine(self.db)
+        self.engine = make_engine(self.db, writer=True)
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="provenance-db")
 
     def close_spider(self) -> None:
