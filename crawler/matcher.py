@@ -29,7 +29,7 @@ from crawler.db.session import make_engine
 
 log = logging.getLogger(__name__)
 
-BATCH = 20  # articles claimed at once: one claim, two transactions per batch
+BATCH = 50  # articles claimed at once: one claim, three transactions per batch
 POLL = 0.5  # seconds between looks at an empty queue
 HEARTBEAT = 5.0  # seconds between heartbeats (and between checks for dead matchers)
 
