@@ -604,9 +604,7 @@ def match_batch(
         if touched:
             _decide(s, touched)
             _rechain(s, touched)
-        involved = set(paired)
-        for aid in sorted(paired):
-            involved |= {p.other_id for p in _partners(s, aid)}
+        involved = set(paired) | _partners(s, paired)
         result.follow_urls = _follow_urls(s, involved)
         result.matched = sorted(docs)
         if worker is not None:
@@ -617,18 +615,25 @@ def match_batch(
             match_queue.outbox(
                 conn,
                 [(match_queue.FOLLOW, u, None) for u in result.follow_urls]
-                + [(match_queue.MATCHED, urls[a], a) for a in result.matched if announce],
+                + [
+                    (match_queue.MATCHED, urls[a], a)
+                    for a in result.matched
+                    if announce and a in urls
+                ],  # fmt: skip
             )
             match_queue.done(conn, worker, ids)
     return result
 
 
-def _partners(session: Session, article_id: int) -> list[PairDecision]:
-    t = ReusePair.__table__
-    rows = session.execute(
-        select(t.c.a_id, t.c.b_id).where(or_(t.c.a_id == article_id, t.c.b_id == article_id))
-    )
-    return [PairDecision(b if a == article_id else a, "", "", "", 0.0, 0.0, ()) for a, b in rows]
+def _partners(session: Session, ids: set[int]) -> set[int]:
+    """Articles paired with any of ``ids``."""
+    out: set[int] = set()
+    conn = session.connection()
+    chunked = sorted(ids)
+    for i in range(0, len(chunked), index.CHUNK):
+        for r in conn.execute(_PAIRS_OF, {"ids": chunked[i : i + index.CHUNK]}):
+            out.update((r.a_id, r.b_id))
+    return out
 
 
 def _decisions(session: Session, article_id: int) -> list[PairDecision]:

@@ -94,6 +94,4 @@ def run_measured(cmd: list[str], env: dict[str, str], cwd: Path, timeout: float)
     by_kind: dict[str, float] = {}
     for kind, seconds in cpu.values():
         by_kind[kind] = by_kind.get(kind, 0.0) + seconds
-    return Measured(
-        time.perf_counter() - start, peak / 2**20, proc.returncode, out, err, by_kind
-    )
+    return Measured(time.perf_counter() - start, peak / 2**20, proc.returncode, out, err, by_kind)
