@@ -13,7 +13,7 @@ help:
 	@echo "make test         lint + the whole test suite (SQLite and PostgreSQL)"
 	@echo "make eval         copy-detection quality against the simulated web's ground truth"
 	@echo "make bench-crawl  pages/s of the product against a plain Scrapy spider"
-	@echo "make bench-match  matching cost per document at 10k and 100k documents"
+	@echo "make bench-match  matcher throughput, 1 and 2 matcher processes, PostgreSQL, 100k docs"
 	@echo "make bench-graph  graph build and export on 1M synthetic edges"
 	@echo "make bench-nightly cost of an unchanged nightly run; new copies found after changes"
 	@echo "make bench-scale  1, 2, 3 crawler processes on one shared frontier (PostgreSQL + Redis)"

@@ -413,6 +413,13 @@ def cmd_match(args: argparse.Namespace) -> int:
     engine = _engine(args)
     check_writable(engine)
     progress = None if args.quiet else _progress
+    if args.follow:
+        from crawler.matcher import run_workers
+
+        url = engine.url.render_as_string(hide_password=False)
+        engine.dispose()
+        run_workers(url, args.workers, follow=True)
+        return 0
     if args.rebuild:
         counts = rebuild(engine, progress)
         print("rebuilt: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
@@ -844,6 +851,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--rebuild",
         action="store_true",
         help="recompute the whole index and every decision (after a threshold change)",
+    )
+    match.add_argument(
+        "--follow",
+        action="store_true",
+        help="keep matching what crawlers queue until SIGINT/SIGTERM (a matcher process)",
+    )
+    match.add_argument(
+        "--workers",
+        type=_positive,
+        default=1,
+        help="matcher processes with --follow (default 1)",
     )
     match.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
     match.set_defaults(func=cmd_match)

@@ -10,8 +10,6 @@ import asyncio
 import logging
 import multiprocessing
 import os
-import threading
-import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
@@ -19,26 +17,9 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 
 from crawler.extraction import Analysis, analyse_page
+from crawler.parent import exit_with_parent
 
 log = logging.getLogger(__name__)
-
-
-def exit_with_parent(parent_pid: int, interval: float = 1.0) -> None:
-    """Worker initializer: leave when the crawl process is gone.
-
-    A crawl killed with SIGKILL cannot shut its pool down, and idle workers block on a
-    queue whose other end they hold themselves, so without this they would live on.
-    """
-
-    def watch() -> None:
-        while True:
-            time.sleep(interval)
-            try:
-                os.kill(parent_pid, 0)
-            except ProcessLookupError:
-                os._exit(0)
-
-    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
 def start_worker(parent_pid: int, nice: int) -> None:

@@ -69,7 +69,6 @@ SCHEDULER_PRIORITY_QUEUE = "scrapy.pqueues.DownloaderAwarePriorityQueue"
 TWISTED_DNS_RESOLVER = "crawler.addresses.PrivateAddressResolver"
 ITEM_PIPELINES = {
     "crawler.pipelines.store.StorePipeline": 300,
-    "crawler.pipelines.match.MatchPipeline": 400,
     "crawler.search.discovery.SearchDiscovery": 500,
 }
 EXTENSIONS = {
@@ -78,6 +77,7 @@ EXTENSIONS = {
     "crawler.warc.WarcArchive": 300,
     "crawler.progress.Progress": 500,
     "crawler.sharedfrontier.SharedFrontier": 600,  # only with PROVENANCE_FRONTIER
+    "crawler.matchers.LocalMatchers": 650,
     # Scrapy 2.19's remote control runs code sent to a local HTTP port; an unattended
     # crawl of hostile sites keeps no such door open (nor a telnet console, below), and
     # its web server no longer costs every run's start-up.
@@ -97,7 +97,10 @@ PROVENANCE_MAX_PAGES_PER_SHAPE = 50  # non-article pages of one URL shape before
 PROVENANCE_FRONTIER = None
 PROVENANCE_OUTLET_LEASES_ENABLED = True
 PROVENANCE_ALLOW_PRIVATE_ADDRESSES = False  # loopback, private, link-local, ... hosts refused
-PROVENANCE_MATCH_ENABLED = True
+PROVENANCE_MATCH_ENABLED = True  # start local matcher processes (off: the queue waits)
+PROVENANCE_MATCH_WORKERS = 1  # local matcher processes the crawl starts
+PROVENANCE_MATCH_NICE = 10  # their niceness, as the extraction workers': the crawl keeps priority
+PROVENANCE_MATCH_POLL = 1.0  # seconds between reads of the matchers' outbox
 PROVENANCE_REVISIT_ENABLED = True  # skip pages not due again; conditional requests
 PROVENANCE_PROGRESS_INTERVAL = 0  # seconds between progress lines on stderr; 0 = off
 PROVENANCE_DB_RETRIES = 4  # attempts for a write that meets a locked or lost database

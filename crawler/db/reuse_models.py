@@ -9,8 +9,8 @@ without rebuilding anything and several crawler processes can share it:
 * ``reuse_documents``: which text of an article is indexed (to un-index it on change).
 * ``reuse_pairs``: verified reuse between two articles, with evidence and direction.
 * ``reuse_provenance``: each article's direct source and its story's root.
-* ``match_queue``: stored articles waiting for a matcher process; ``match_follow``: URLs
-  matchers hand back to the crawlers (credit and canonical links of copies they found).
+* ``match_queue``: stored articles waiting for a matcher process; ``match_follow``: the
+  matchers' outbox to the crawlers (links of copies to crawl first, articles matched).
 
 Fingerprints are stable 64-bit hashes (blake2b), stored as signed BIGINT.
 """
@@ -133,12 +133,16 @@ class MatchQueueEntry(Base):
 
 
 class MatchFollow(Base):
-    """A URL a matcher wants crawled first (a credit or canonical link of a copy it found),
-    waiting for a crawler process to take it into its frontier."""
+    """The matchers' outbox to the crawlers, taken (deleted) by whichever crawler polls
+    first: ``kind`` "follow", a URL to crawl first (a credit or canonical link of a copy
+    a matcher found); "matched", an article whose matching is recorded (``url`` is its
+    URL), for the crawl's reactions to decisions (search discovery)."""
 
     __tablename__ = "match_follow"
+    __table_args__ = (UniqueConstraint("kind", "url"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    url: Mapped[str] = mapped_column(String(2048), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))  # "follow" | "matched"
+    url: Mapped[str] = mapped_column(String(2048))
     article_id: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -21,6 +21,7 @@ __all__ = [
     "known_urls",
     "load_article",
     "record_hits",
+    "discovered_via",
     "roots_of",
     "save_results",
     "searched",
@@ -99,6 +100,14 @@ def known_urls(session: Session, urls: Iterable[str]) -> set[str]:
 def searched(session: Session, article_id: int) -> bool:
     """Whether an earlier run already searched for this article's copies."""
     return bool(session.scalar(select(exists().where(SearchHit.article_id == article_id))))
+
+
+def discovered_via(session: Session, article_id: int) -> str | None:
+    """How the page of an article was found (``pages.discovered_via``)."""
+    return session.scalar(
+        select(Page.discovered_via).join(Article, Article.page_id == Page.id)
+        .where(Article.id == article_id)
+    )  # fmt: skip
 
 
 def roots_of(session: Session, article_id: int) -> set[int]:

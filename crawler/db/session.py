@@ -47,8 +47,25 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cursor.close()
 
 
-def make_engine(db: str | None = None, **kwargs: Any) -> Engine:
-    """Create an engine for ``db`` (URL or path), creating a SQLite file's folder."""
+def _sqlite_autocommit_driver(dbapi_conn: Any, _record: Any) -> None:
+    dbapi_conn.isolation_level = None  # SQLAlchemy's "begin" event issues BEGIN itself
+    cursor = dbapi_conn.cursor()
+    cursor.execute("PRAGMA busy_timeout=30000")  # writers wait for each other's turn
+    cursor.close()
+
+
+def _begin_immediate(conn: Any) -> None:
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def make_engine(db: str | None = None, writer: bool = False, **kwargs: Any) -> Engine:
+    """Create an engine for ``db`` (URL or path), creating a SQLite file's folder.
+
+    ``writer``: on SQLite, every transaction takes the write lock when it begins
+    (``BEGIN IMMEDIATE``). Processes writing the same file at once (the crawl's store,
+    matchers) then wait their turn (``busy_timeout``); a transaction that read first
+    and wrote later would instead fail at once when another had written meanwhile.
+    """
     url = make_url(resolve_db_url(db))
     try:
         url.get_dialect()
@@ -59,6 +76,9 @@ def make_engine(db: str | None = None, **kwargs: Any) -> Engine:
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
+        if writer:
+            event.listen(engine, "connect", _sqlite_autocommit_driver)
+            event.listen(engine, "begin", _begin_immediate)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     if url.get_backend_name() == "postgresql":

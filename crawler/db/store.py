@@ -17,6 +17,7 @@ from sqlalchemy import Connection, Row, bindparam, delete, insert, select, updat
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from crawler.db import match_queue
 from crawler.db.models import Article, FrontierEntry, Link, Outlet, Page, PageVersion
 from crawler.items import PageItem
 from crawler.kinds import FetchStatus
@@ -87,7 +88,8 @@ def outlet_id(session: Session, domain: str, known: dict[str, int] | None = None
 def store_page(
     session: Session, item: PageItem, run_id: int | None, outlets: dict[str, int] | None = None
 ) -> int | None:
-    """Record ``item``; return the id of its article when its text is new or changed.
+    """Record ``item``; return the id of its article when its text is new or changed
+    (then queued for matching, in the same transaction).
 
     ``outlets`` is an optional cache of outlet ids by domain (see ``outlet_id``).
     """
@@ -155,7 +157,10 @@ def store_page(
         )  # fmt: skip
     if item.article is None or item.final_url is None:
         return None
-    return _write_article(conn, item, page_id, outlet)
+    article_id = _write_article(conn, item, page_id, outlet)
+    if article_id is not None:
+        match_queue.enqueue(conn, [article_id])  # matched by a matcher process, later
+    return article_id
 
 
 def _write_page(conn: Connection, item: PageItem, old: Row[Any] | None, values: dict) -> int:

@@ -36,6 +36,7 @@ from crawler.db.models import Article
 from crawler.frontier import discovery_urls
 from crawler.items import PageItem
 from crawler.kinds import RequestKind
+from crawler.matchers import article_matched
 from crawler.pipelines.store import StorePipeline
 from crawler.search.backends import Backend, BackendError, SearchAnswer, SearchResult, parse_specs
 from crawler.urls import normalize_url
@@ -67,7 +68,8 @@ class _Pace:
 
 
 class SearchDiscovery:
-    """Searches for copies of stored articles; runs after ``MatchPipeline``."""
+    """Searches for copies of stored articles; reacts to articles as matchers record them
+    (``crawler.matchers.article_matched``): decisions are made in other processes."""
 
     def __init__(self, crawler: Crawler, backends: list[Backend]) -> None:
         s = crawler.settings
@@ -89,6 +91,7 @@ class SearchDiscovery:
         self.tasks: set[asyncio.Task[None]] = set()
         self.backlog_done = False
         crawler.signals.connect(self.spider_idle, signal=signals.spider_idle)
+        crawler.signals.connect(self.article_matched, signal=article_matched)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> SearchDiscovery:
@@ -170,29 +173,40 @@ class SearchDiscovery:
         if store is None or store.failed:
             return item
         if item.via == RequestKind.SEARCH:
-            await self._confirm(item)
-            return item
+            if item.article_id is None:
+                self.stats.inc_value("search/results/not_articles")
+            return item  # confirmed (or not) once matched: see article_matched
         if item.article_id is None or self.only:
             return item
         wanted: set[int] = set()
         if "all" in self.scope or ("seeds" in self.scope and item.via == RequestKind.SEED):
             wanted.add(item.article_id)
-        if "roots" in self.scope:
-            wanted |= await self._db(db.roots_of, item.article_id)
+        await self._search(wanted)
+        return item
+
+    def article_matched(self, article_id: int, url: str) -> None:
+        """A matcher recorded this article's pairs and chains: search its story's root; a
+        page that came from a search result and proves a copy brings its outlet."""
+        if not self.only:
+            self._track(self._matched(article_id, url))
+
+    async def _matched(self, article_id: int, url: str) -> None:
+        if await self._db(db.discovered_via, article_id) == RequestKind.SEARCH:
+            await self._confirm(article_id, url)
+        elif "roots" in self.scope:
+            await self._search(await self._db(db.roots_of, article_id))
+
+    async def _search(self, wanted: set[int]) -> None:
         for aid in sorted(wanted - self.searched):
             if await self._db(db.searched, aid):
                 self.searched.add(aid)  # an earlier run did it; its answers are cached
                 self.stats.inc_value("search/articles/searched_before")
                 continue
             self._start(aid)
-        return item
 
-    async def _confirm(self, item: PageItem) -> None:
+    async def _confirm(self, article_id: int, url: str) -> None:
         """A page fetched from a search result: a copy brings its outlet onto the trail."""
-        if item.article_id is None:
-            self.stats.inc_value("search/results/not_articles")
-            return
-        if not await self._db(db.is_copy_of_any, item.article_id):
+        if not await self._db(db.is_copy_of_any, article_id):
             self.stats.inc_value("search/results/not_copies")
             return
         self.stats.inc_value("search/copies_confirmed")
@@ -200,8 +214,8 @@ class SearchDiscovery:
             return
         spider = self.crawler.spider
         assert self.crawler.engine is not None and spider is not None
-        for url, kind in discovery_urls(item.final_url):
-            self.crawler.engine.crawl(spider.request(url, kind))
+        for home, kind in discovery_urls(url):
+            self.crawler.engine.crawl(spider.request(home, kind))
 
     # -- one article -------------------------------------------------------------------
     async def _guarded(self, article_id: int) -> None:

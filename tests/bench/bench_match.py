@@ -1,4 +1,14 @@
-"""Matching cost per document at 10k and 100k documents (``make bench-match``).
+"""Matcher throughput on PostgreSQL with 1 and 2 matcher processes (``make bench-match``).
+
+By default (``--matchers 1,2 --size 100000``): synthetic articles (below) are stored in
+a scratch PostgreSQL database (``prov_m_bench_<size>``, dropped at the end) and queued,
+then ``python -m crawler.matcher`` processes (what ``provenance match --follow
+--workers N`` and the crawl run) drain the queue; reported for each count: docs/s from
+start to an empty queue, and the matchers' CPU seconds per document. Between counts
+the reuse tables are emptied and every article queued again.
+
+``--per-document`` gives the earlier figures instead (matching cost per document at
+10k and 100k, in one process on SQLite):
 
 Each size runs in a fresh subprocess (clean peak memory) on a fresh SQLite database.
 Synthetic articles (300-800 words, Zipf vocabulary, per-outlet boilerplate lines,
@@ -33,7 +43,8 @@ from pathlib import Path
 from sqlalchemy import event, insert
 from sqlalchemy.orm import Session
 
-from crawler.db.matching import match_article
+from crawler.db import match_queue
+from crawler.db.matching import _clear, match_article
 from crawler.db.migrate import upgrade
 from crawler.db.models import Article, Outlet, Page
 from crawler.db.session import make_engine
@@ -220,6 +231,104 @@ def naive(n: int, sample_pairs: int = 400) -> dict:
     }
 
 
+PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+
+
+def _fill(engine, n: int) -> None:  # noqa: ANN001
+    """Store ``n`` synthetic articles (pages, outlets) in batches; nothing matched."""
+    corpus = Corpus(n)
+    t0 = datetime(2026, 1, 1, tzinfo=UTC)
+    with Session(engine) as s, s.begin():
+        s.execute(insert(Outlet), [{"id": i + 1, "domain": f"o{i}.test", "first_seen_at": t0}
+                                   for i in range(corpus.n_outlets)])  # fmt: skip
+    for b in range(0, n, BATCH):
+        rows = [corpus.next() for _ in range(min(BATCH, n - b))]
+        ids = list(range(b + 1, b + len(rows) + 1))
+        with Session(engine) as s, s.begin():
+            s.execute(insert(Page), [
+                {"id": i, "url": f"http://o{o}.test/a/{i}", "final_url": f"http://o{o}.test/a/{i}",
+                 "outlet_id": o + 1, "fetch_status": "ok", "first_fetched_at": t0,
+                 "fetched_at": t0} for i, (o, _) in zip(ids, rows, strict=True)])  # fmt: skip
+            s.execute(insert(Article), [
+                {"id": i, "url": f"http://o{o}.test/a/{i}", "page_id": i, "outlet_id": o + 1,
+                 "text": text, "text_hash": hashlib.sha256(text.encode()).hexdigest(),
+                 "word_count": len(text.split()), "published": t0 + timedelta(minutes=i),
+                 "date_precision": "datetime", "first_seen_at": t0, "updated_at": t0}
+                for i, (o, text) in zip(ids, rows, strict=True)])  # fmt: skip
+
+
+def _cpu_of(pids: list[int]) -> float:
+    import os
+
+    total = 0.0
+    for pid in pids:
+        try:
+            f = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def throughput(n: int, counts: list[int]) -> list[dict]:
+    """Docs/s of ``k`` matcher processes draining ``n`` queued articles, for each k."""
+    import os
+
+    from sqlalchemy import create_engine, delete, select, text
+
+    from crawler.db.models import WorkerProcess
+    from crawler.matcher import spawn, stop_all
+
+    name = f"prov_m_bench_{n}"
+    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = PG_ADMIN.rsplit("/", 1)[0] + "/" + name
+    out = []
+    try:
+        engine = make_engine(url)
+        upgrade(engine)
+        g = time.perf_counter()
+        _fill(engine, n)
+        print(f"{n} documents stored in {time.perf_counter() - g:.0f} s", flush=True)
+        for k in counts:
+            with Session(engine) as s, s.begin():
+                _clear(s)
+                s.execute(delete(WorkerProcess))
+                ids = list(s.scalars(select(Article.id)))
+                match_queue.enqueue(s.connection(), ids)
+            env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+            start = time.perf_counter()
+            procs = spawn(url, k, env=env)
+            cpu = 0.0
+            while True:
+                time.sleep(1.0)
+                cpu = max(cpu, _cpu_of([p.pid for p in procs]))
+                with Session(engine) as s:
+                    if not match_queue.depth(s.connection()):
+                        break
+                if not any(p.poll() is None for p in procs):
+                    raise SystemExit("every matcher died")
+            seconds = time.perf_counter() - start
+            cpu = max(cpu, _cpu_of([p.pid for p in procs]))
+            stop_all(procs)
+            r = {"n": n, "matchers": k, "seconds": seconds, "docs_per_s": n / seconds,
+                 "cpu_ms_per_doc": cpu / n * 1000}  # fmt: skip
+            print(f"{n:>8} docs  {k} matcher(s)  {r['docs_per_s']:7.1f} docs/s  {seconds:7.1f} s"
+                  f"  CPU {r['cpu_ms_per_doc']:.1f} ms/doc", flush=True)  # fmt: skip
+            out.append(r)
+        engine.dispose()
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+    if len(out) > 1:
+        print(f"speed-up with {out[-1]['matchers']} matchers: "
+              f"{out[-1]['docs_per_s'] / out[0]['docs_per_s']:.2f}x")  # fmt: skip
+    return out
+
+
 def _subprocess(args: list[str]) -> dict:
     out = subprocess.run(
         [sys.executable, "-m", "tests.bench.bench_match", *args],
@@ -234,8 +343,13 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(
         prog="python -m tests.bench.bench_match", description=__doc__.splitlines()[0]
     )
+    ap.add_argument("--size", type=int, default=100_000, help="documents for the throughput")
+    ap.add_argument("--matchers", default="1,2", help="matcher process counts to measure")
     ap.add_argument(
-        "--sizes", default="10000,100000", help="comma-separated (1000000 if you have hours)"
+        "--per-document", action="store_true", help="the per-document cost figures instead"
+    )
+    ap.add_argument(
+        "--sizes", default="10000,100000", help="with --per-document: comma-separated sizes"
     )
     ap.add_argument("--one", type=int, help=argparse.SUPPRESS)
     ap.add_argument("--naive", type=int, help=argparse.SUPPRESS)
@@ -245,6 +359,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.naive:
         print(json.dumps(naive(args.naive)))
+        return 0
+    if not args.per_document:
+        throughput(args.size, [int(x) for x in args.matchers.split(",")])
         return 0
     sizes = [int(x) for x in args.sizes.split(",")]
     results = {}

@@ -7,7 +7,7 @@ import subprocess
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 
@@ -18,12 +18,28 @@ class Measured:
     returncode: int
     stdout: str
     stderr: str
+    # CPU seconds by kind of process in the tree (the last sample of each process):
+    # "crawl" (the command itself), "extraction" (multiprocessing workers), "matching"
+    # (crawler.matcher processes), "other"
+    cpu: dict[str, float] = field(default_factory=dict)
 
 
-def _tree_rss(root: int) -> int:
-    """Sum of resident set sizes (bytes) of ``root`` and its descendants."""
+def _kind(root: int, pid: int, cmdline: str) -> str:
+    if pid == root:
+        return "crawl"
+    if "crawler.matcher" in cmdline:
+        return "matching"
+    if "multiprocessing" in cmdline or "forkserver" in cmdline:
+        return "extraction"
+    return "other"
+
+
+def _tree_rss(root: int, cpu: dict[int, tuple[str, float]] | None = None) -> int:
+    """Sum of resident set sizes (bytes) of ``root`` and its descendants; ``cpu`` gets
+    each descendant's kind and CPU seconds so far."""
     children: dict[int, list[int]] = {}
     rss: dict[int, int] = {}
+    ticks: dict[int, float] = {}
     page = os.sysconf("SC_PAGE_SIZE")
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -37,11 +53,21 @@ def _tree_rss(root: int) -> int:
         pid, ppid = int(entry.name), int(fields[1])
         children.setdefault(ppid, []).append(pid)
         rss[pid] = int(statm[1]) * page
+        ticks[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
     total, todo = 0, [root]
     while todo:
         pid = todo.pop()
         total += rss.get(pid, 0)
         todo.extend(children.get(pid, []))
+        if cpu is not None and pid in ticks:
+            if pid not in cpu:
+                try:
+                    cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+                except OSError:
+                    cmd = ""
+                cpu[pid] = (_kind(root, pid, cmd), ticks[pid])
+            else:
+                cpu[pid] = (cpu[pid][0], ticks[pid])
     return total
 
 
@@ -61,11 +87,12 @@ def run_measured(
         on_start(proc)
     peak = 0
     stop = threading.Event()
+    cpu: dict[int, tuple[str, float]] = {}
 
     def sample() -> None:
         nonlocal peak
         while not stop.wait(0.25):
-            peak = max(peak, _tree_rss(proc.pid))
+            peak = max(peak, _tree_rss(proc.pid, cpu))
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
@@ -74,4 +101,7 @@ def run_measured(
     finally:
         stop.set()
         sampler.join()
-    return Measured(time.perf_counter() - start, peak / 2**20, proc.returncode, out, err)
+    by_kind: dict[str, float] = {}
+    for kind, seconds in cpu.values():
+        by_kind[kind] = by_kind.get(kind, 0.0) + seconds
+    return Measured(time.perf_counter() - start, peak / 2**20, proc.returncode, out, err, by_kind)
