@@ -91,10 +91,9 @@ PROVENANCE_MIN_WORDS = 50  # main text shorter than this is not an article
 PROVENANCE_MAX_PAGES_PER_OUTLET = 2000
 PROVENANCE_TRAP_PATTERN_LIMIT = 60  # URLs of one shape (digits/query values aside) per host
 PROVENANCE_MAX_PAGES_PER_SHAPE = 50  # non-article pages of one URL shape before it is a trap
-# A shared frontier (redis://HOST:PORT/N; ``crawl --frontier``): budgets, trap counters
-# and per-outlet politeness (CONCURRENT_REQUESTS_PER_DOMAIN and DOWNLOAD_DELAY, per
-# registered domain) then hold across all processes (crawler.shared, crawler.politeness).
-PROVENANCE_FRONTIER = None
+# With a shared frontier (PROVENANCE_FRONTIER, below): budgets, trap counters and
+# per-outlet politeness (CONCURRENT_REQUESTS_PER_DOMAIN and DOWNLOAD_DELAY, per
+# registered domain) hold across all processes (crawler.shared, crawler.politeness).
 PROVENANCE_OUTLET_LEASES_ENABLED = True
 PROVENANCE_ALLOW_PRIVATE_ADDRESSES = False  # loopback, private, link-local, ... hosts refused
 PROVENANCE_MATCH_ENABLED = True  # start local matcher processes (off: the queue waits)
