@@ -111,3 +111,30 @@ def test_a_crawler_killed_with_sigkill_loses_nothing(web: Any) -> None:
     assert survivor.returncode == 0, survivor.stderr[-2000:]
     # the survivor noticed the dead process and put its work back
     assert "dead processes" in survivor.stderr, survivor.stderr[-2000:]
+
+
+def test_a_nightly_run_shared_by_two_processes(web: Any) -> None:
+    """``nightly --frontier`` on two processes: no run lock between them, each due page
+    asked for once across both."""
+    import subprocess
+
+    from tests.harness import LOOPBACK_SETTINGS, PROVENANCE, ROOT, let_a_night_pass, proxy_env
+
+    server, seeds, _, _ = web
+    with scratch_database() as db_url:
+        flush_frontier(REDIS, db_url)
+        run_crawlers(server, db_url, seeds, processes=2, settings=ORDER_FREE)
+        let_a_night_pass(db_url)
+        args = ["nightly", "--db", db_url, "--quiet", "--frontier", REDIS]
+        quick = ("DEPTH_LIMIT=1", "PROVENANCE_FRONTIER_IDLE=2", "PROVENANCE_HEARTBEAT_INTERVAL=1")
+        for setting in (*LOOPBACK_SETTINGS, *ORDER_FREE, *quick):
+            args += ["--set", setting]
+        before = len(server.access_log)
+        procs = [subprocess.Popen([*PROVENANCE, *args], cwd=ROOT, env=proxy_env(server.url),
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                 for _ in range(2)]  # fmt: skip
+        outs = [p.communicate(timeout=300) for p in procs]
+        assert [p.returncode for p in procs] == [0, 0], [e[-1500:] for _, e in outs]
+        asked = _pages(Counter(a.url for a in server.access_log[before:]))
+        assert asked and max(asked.values()) == 1
+        assert all("pages recorded" in out for out, _ in outs)
