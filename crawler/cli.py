@@ -279,8 +279,8 @@ def _run(args: argparse.Namespace, db_url: str, engine: Engine, seeds: str | Non
     if outcome.reason == "database_error":
         print("error: the crawl stopped because the database became unusable", file=sys.stderr)
         return 1
-    if outcome.reason == "shared_state_lost":
-        lost = outcome.stats.get("shared/redis_lost_reason", "")
+    if outcome.reason in ("shared_state_lost", "frontier_error"):  # budgets' or queue's Redis
+        lost = outcome.stats.get("shared/redis_lost_reason", "") or "unusable"
         print(f"error: the crawl stopped because the shared Redis was lost ({lost}); "
               "the next start resumes its work", file=sys.stderr)  # fmt: skip
         return 1

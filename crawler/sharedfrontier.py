@@ -125,7 +125,14 @@ class SharedScheduler(Scheduler):
     ``spider=`` argument, deprecated: a warning a request otherwise)."""
 
     def enqueue_request(self, request: Request) -> bool:
-        if not request.dont_filter and self.df.request_seen(request):
+        try:
+            seen = not request.dont_filter and self.df.request_seen(request)
+        except RedisError as exc:
+            # An exception here would leave the scraper's slot busy and the crawl unable
+            # to close; the request is not lost: its `frontier` row resumes it next start.
+            self.queue.ext.redis_failed("dupefilter", exc)
+            return False
+        if seen:
             self.df.log(request, self.spider)
             return False
         if self.stats:
