@@ -24,7 +24,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from crawler.db import match_queue
+from crawler.db import match_queue, processes
 from crawler.db.session import make_engine
 
 log = logging.getLogger(__name__)
@@ -41,7 +41,7 @@ class Matcher:
         self.engine = engine
         self.batch = batch
         self.announce = announce
-        self.id = match_queue.process_id()
+        self.id = processes.new_process_id()
         self.stop = threading.Event()
         self.matched = 0
         self.errors = 0
@@ -50,11 +50,16 @@ class Matcher:
         with Session(self.engine) as s, s.begin():
             return fn(s.connection(), *args)
 
+    def _registry(self, fn: Callable, *args: object) -> object:
+        with Session(self.engine) as s, s.begin():
+            return fn(s, *args)
+
     def _heartbeat(self) -> None:
         while not self.stop.wait(HEARTBEAT):
             try:
-                self._tx(match_queue.beat, self.id)
-                self._tx(match_queue.release_stale)
+                if not self._registry(processes.heartbeat, self.id):  # judged dead: join again
+                    self._registry(processes.register, self.id, "matcher", None)
+                self._registry(match_queue.release_stale)
             except SQLAlchemyError as exc:
                 log.warning("matcher heartbeat failed: %s", str(exc).splitlines()[0][:200])
 
@@ -62,8 +67,8 @@ class Matcher:
         """Match until the queue is empty (``follow`` False) or until stopped."""
         from crawler.db.matching import match_batch
 
-        self._tx(match_queue.register, self.id, "matcher")
-        self._tx(match_queue.release_stale)
+        self._registry(processes.register, self.id, "matcher", None)
+        self._registry(match_queue.release_stale)
         beat = threading.Thread(target=self._heartbeat, name="matcher-heartbeat", daemon=True)
         beat.start()
         try:
@@ -92,7 +97,7 @@ class Matcher:
         try:
             self._tx(match_queue.release, self.id)
             if unregister:
-                self._tx(match_queue.unregister, self.id)
+                self._registry(processes.forget, [self.id])
         except SQLAlchemyError as exc:  # dead database: the claims return once we are stale
             log.warning("could not release claims: %s", str(exc).splitlines()[0][:200])
 

@@ -21,6 +21,7 @@ from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
 from crawler.db import match_queue as mq
+from crawler.db import processes
 from crawler.db.base import utcnow
 from crawler.db.matching import match_pending, rebuild
 from crawler.db.models import Article, WorkerProcess
@@ -72,18 +73,20 @@ def test_dead_matchers_claims_return(engine: Engine) -> None:
     ids = _articles(engine, 4)
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
-    gone_here = f"{socket.gethostname()[:64]}:{dead.pid}:x"  # this host, pid no longer alive
+    gone_here = f"{socket.gethostname()[:60]}:{dead.pid}:x"  # this host, pid no longer alive
     silent = "elsewhere:1:y"  # another host, heartbeat stale
-    live = mq.process_id()
+    live = processes.new_process_id()
     for pid in (gone_here, silent, live):
-        _tx(engine, mq.register, pid, "matcher")
+        with Session(engine) as s, s.begin():
+            processes.register(s, pid, "matcher", None)
     with Session(engine) as s, s.begin():
         old = utcnow() - timedelta(seconds=mq.STALE_AFTER + 5)
         s.execute(update(WorkerProcess).where(WorkerProcess.id == silent).values(heartbeat_at=old))
     assert _tx(engine, mq.claim, gone_here, 1) == ids[:1]
     assert _tx(engine, mq.claim, silent, 1) == ids[1:2]
     assert _tx(engine, mq.claim, live, 1) == ids[2:3]
-    assert _tx(engine, mq.release_stale) == 2
+    with Session(engine) as s, s.begin():
+        assert mq.release_stale(s) == 2
     with Session(engine) as s:
         claims = dict(
             s.execute(select(MatchQueueEntry.article_id, MatchQueueEntry.claimed_by)).all()

@@ -1,11 +1,12 @@
-"""The match queue, the matchers' outbox and the process registry (issue 13).
+"""The match queue and the matchers' outbox (issue 13).
 
 Stored articles wait in ``match_queue`` for a matcher process. A matcher claims a batch
 (``claim``: on PostgreSQL ``FOR UPDATE SKIP LOCKED``, so two matchers never take the
 same article and never wait for each other; SQLite serialises writers anyway) and
 deletes its rows (``done``) in the transaction that records their matching, so a
 matcher killed at any moment loses nothing: its claims go back to the queue once its
-heartbeat in ``processes`` is stale (``release_stale``). Matchers write to the outbox
+heartbeat in ``processes`` is stale (``release_stale``; the registry is
+``crawler.db.processes``). Matchers write to the outbox
 (``match_follow``) what the crawlers should do next, and any crawler takes it (``take``).
 
 Hand-written on SQLAlchemy rather than procrastinate: that library is PostgreSQL-only,
@@ -14,16 +15,14 @@ and SQLite (the default database) needs this table and these four statements any
 
 from __future__ import annotations
 
-import os
-import socket
-import uuid
 from collections.abc import Iterable
-from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import Connection, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
 
+from crawler.db import processes
 from crawler.db.base import utcnow
 from crawler.db.models import WorkerProcess
 from crawler.db.reuse_models import MatchFollow, MatchQueueEntry
@@ -32,17 +31,13 @@ __all__ = [
     "FOLLOW",
     "MATCHED",
     "STALE_AFTER",
-    "beat",
     "claim",
     "depth",
     "done",
     "enqueue",
     "outbox",
-    "process_id",
-    "register",
     "release_stale",
     "take",
-    "unregister",
 ]
 
 FOLLOW = "follow"  # outbox: a URL to crawl first (credit or canonical link of a copy)
@@ -51,7 +46,6 @@ STALE_AFTER = 30.0  # seconds without a heartbeat after which a process is taken
 
 Q = MatchQueueEntry.__table__
 OUT = MatchFollow.__table__
-PROC = WorkerProcess.__table__
 
 
 def _insert(conn: Connection) -> Any:
@@ -106,63 +100,23 @@ def release(conn: Connection, worker: str) -> int:
     ).rowcount
 
 
-def release_stale(conn: Connection, stale_after: float = STALE_AFTER) -> int:
-    """Put back the claims of processes whose heartbeat is older than ``stale_after``
-    seconds or that are not registered at all; forget those processes."""
-    limit = utcnow() - timedelta(seconds=stale_after)
-    host = socket.gethostname()[:64]
-    local = conn.execute(
-        select(PROC.c.id, PROC.c.pid).where(PROC.c.host == host, PROC.c.role == "matcher")
-    ).all()
-    dead = [pid for pid, number in local if not _alive(number)]
-    if dead:  # on this host a gone pid is dead at once, without waiting for staleness
-        conn.execute(delete(PROC).where(PROC.c.id.in_(dead)))
-    live = select(PROC.c.id).where(PROC.c.heartbeat_at >= limit)
-    n = conn.execute(
+def release_stale(session: Session, stale_after: float = STALE_AFTER) -> int:
+    """Put back the claims of matchers that are dead (``processes.dead_processes``) or
+    not registered at all, and forget the dead ones."""
+    dead = processes.dead_processes(session, stale_after, role="matcher")
+    processes.forget(session, dead)
+    registered = select(WorkerProcess.id)
+    return session.execute(
         update(Q)
-        .where(Q.c.claimed_by.is_not(None), Q.c.claimed_by.not_in(live))
+        .where(Q.c.claimed_by.is_not(None), Q.c.claimed_by.not_in(registered))
         .values(claimed_by=None, claimed_at=None)
     ).rowcount
-    conn.execute(delete(PROC).where(PROC.c.role == "matcher", PROC.c.heartbeat_at < limit))
-    return n
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
     return True
 
 
 def depth(conn: Connection) -> int:
     """Articles waiting or being matched."""
     return int(conn.execute(select(func.count()).select_from(Q)).scalar_one())
-
-
-# -- the process registry ------------------------------------------------------------
-def process_id() -> str:
-    """``host:pid:token``, unique even when a pid is reused."""
-    return f"{socket.gethostname()[:64]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-
-
-def register(conn: Connection, pid: str, role: str, run_id: int | None = None) -> None:
-    host, number, _ = pid.rsplit(":", 2)
-    now = utcnow()
-    conn.execute(
-        PROC.insert().values(id=pid, role=role, host=host, pid=int(number),
-                             crawl_run_id=run_id, started_at=now, heartbeat_at=now)
-    )  # fmt: skip
-
-
-def beat(conn: Connection, pid: str) -> None:
-    conn.execute(update(PROC).where(PROC.c.id == pid).values(heartbeat_at=utcnow()))
-
-
-def unregister(conn: Connection, pid: str) -> None:
-    conn.execute(delete(PROC).where(PROC.c.id == pid))
 
 
 # -- the outbox ----------------------------------------------------------------------

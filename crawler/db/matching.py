@@ -696,7 +696,7 @@ def rebuild(engine: Engine, progress: Progress | None = None, batch: int = 500) 
 def match_pending(engine: Engine, progress: Progress | None = None, batch: int = 50) -> int:
     """Match what waits: the match queue, and articles not indexed or whose text changed
     since (a database filled before the queue existed); return how many were matched."""
-    from crawler.db import match_queue
+    from crawler.db import match_queue, processes
 
     with Session(engine) as s, s.begin():
         d = ReuseDocument.__table__
@@ -710,9 +710,9 @@ def match_pending(engine: Engine, progress: Progress | None = None, batch: int =
         conn = s.connection()
         match_queue.enqueue(conn, rows)
         total = match_queue.depth(conn)
-    worker = match_queue.process_id()
+    worker = processes.new_process_id()
     with Session(engine) as s, s.begin():
-        match_queue.register(s.connection(), worker, "matcher")
+        processes.register(s, worker, "matcher", None)
     n = 0
     try:
         while True:
@@ -727,5 +727,5 @@ def match_pending(engine: Engine, progress: Progress | None = None, batch: int =
     finally:
         with Session(engine) as s, s.begin():
             match_queue.release(s.connection(), worker)
-            match_queue.unregister(s.connection(), worker)
+            processes.forget(s, [worker])
     return n

@@ -4,7 +4,8 @@ A process registers when it starts, beats every few seconds and removes itself o
 clean close. One whose heartbeat is older than the timeout is dead: whoever notices
 (a live process at its heartbeat, or a new one at its start) puts its work back and
 deletes its row. Times are the database server's (``now()``), so the clocks of several
-machines never have to agree.
+machines never have to agree (on SQLite, one machine: its clock). Crawlers
+(``crawler.sharedfrontier``) and matchers (``crawler.matcher``) both register here.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from crawler.db.base import utcnow
 from crawler.db.models import FrontierEntry, WorkerProcess
 
 __all__ = [
@@ -29,6 +31,26 @@ __all__ = [
     "register",
     "release_claims",
 ]
+
+
+def _now(session: Session) -> datetime:
+    """The database server's time (PostgreSQL), or this machine's (SQLite)."""
+    if session.get_bind().dialect.name == "sqlite":
+        return utcnow()
+    now = session.scalar(select(func.now()))
+    assert now is not None
+    return now
+
+
+def _alive(pid: int) -> bool:
+    """Whether a process of this machine still runs."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's: alive
+        return True
+    return True
 
 
 def new_process_id() -> str:
@@ -45,8 +67,8 @@ def register(session: Session, process_id: str, role: str, run_id: int | None) -
             host=host,
             pid=int(pid),
             crawl_run_id=run_id,
-            started_at=func.now(),
-            heartbeat_at=func.now(),
+            started_at=_now(session),
+            heartbeat_at=_now(session),
         )
     )
 
@@ -55,28 +77,29 @@ def heartbeat(session: Session, process_id: str) -> bool:
     """Mark ``process_id`` alive; False when its row is gone (another process judged it
     dead and put its work back), in which case it registers again."""
     done = session.execute(
-        update(WorkerProcess).where(WorkerProcess.id == process_id).values(heartbeat_at=func.now())
+        update(WorkerProcess)
+        .where(WorkerProcess.id == process_id)
+        .values(heartbeat_at=_now(session))
     )
     return bool(done.rowcount)
 
 
-def _cutoff(session: Session, timeout: float) -> datetime:
-    now = session.scalar(select(func.now()))
-    assert now is not None
-    return now - timedelta(seconds=timeout)
-
-
 def dead_processes(session: Session, timeout: float, role: str | None = None) -> list[str]:
-    """Ids of registered processes whose last heartbeat is older than ``timeout`` s."""
-    query = select(WorkerProcess.id).where(WorkerProcess.heartbeat_at < _cutoff(session, timeout))
+    """Ids of registered processes whose last heartbeat is older than ``timeout`` s, and
+    of this machine's processes that are gone (dead at once, without waiting)."""
+    stale = WorkerProcess.heartbeat_at < _now(session) - timedelta(seconds=timeout)
+    query = select(WorkerProcess.id, WorkerProcess.host, WorkerProcess.pid, stale.label("stale"))
     if role is not None:
         query = query.where(WorkerProcess.role == role)
-    return list(session.scalars(query))
+    host = socket.gethostname()[:60]
+    return [
+        r.id for r in session.execute(query) if r.stale or (r.host == host and not _alive(r.pid))
+    ]
 
 
 def live_processes(session: Session) -> list[tuple[WorkerProcess, float]]:
     """Every registered process with its heartbeat age in seconds, oldest first."""
-    now = session.scalar(select(func.now()))
+    now = _now(session)
     rows = session.scalars(select(WorkerProcess).order_by(WorkerProcess.started_at)).all()
     return [(p, (now - p.heartbeat_at).total_seconds() if now else 0.0) for p in rows]
 
@@ -95,7 +118,7 @@ def claim_frontier(session: Session, process_id: str, urls: list[str]) -> int:
         update(FrontierEntry)
         .where(FrontierEntry.url.in_(urls))
         .where(or_(FrontierEntry.claimed_by.is_(None), FrontierEntry.claimed_by != process_id))
-        .values(claimed_by=process_id, claimed_at=func.now())
+        .values(claimed_by=process_id, claimed_at=_now(session))
     )
     return done.rowcount or 0
 
