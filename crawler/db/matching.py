@@ -11,7 +11,7 @@ becomes (or stops being) boilerplate, every article carrying it is matched again
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -55,6 +55,7 @@ __all__ = [
     "rebuild",
 ]
 
+CACHE_BYTES = 128 << 20  # fingerprinted texts kept per matcher process (see _DocCache)
 MAX_COMPONENT = 5000  # articles followed when re-chaining one story
 FOLLOW_KINDS = ("attribution", "canonical", "og_url", "syndication_source", "original_source")
 Progress = Callable[[str, int, int], None]
@@ -105,6 +106,26 @@ _HASHES = select(Article.id, Article.outlet_id, Article.text_hash).where(
 )
 
 
+class _SlimTokens(Tokens):
+    """A cached text's tokens: their count and the text, without the words (used only
+    to fingerprint) and without keeping the character spans (wanted only for the
+    passages of a pair found, computed then): a third of the bytes of ``Tokens``."""
+
+    __slots__ = ("n",)
+
+    def __init__(self, tokens: Tokens) -> None:
+        super().__init__(tokens.text, [])
+        self.n = len(tokens)
+
+    def __len__(self) -> int:
+        return self.n
+
+    def _span_list(self) -> list[tuple[int, int]]:
+        spans = super()._span_list()
+        self._spans = None
+        return spans
+
+
 class _DocCache:
     """Fingerprinted texts by article id, the most recently used kept (per process).
 
@@ -113,25 +134,44 @@ class _DocCache:
     fingerprinting and finding the quotations of a text cost more than its alignment
     (profile of a matcher on the simulated web: 26,000 fingerprintings for 1,500
     articles). An entry is used only while the article's text hash and outlet are the
-    same, so a changed text is fingerprinted again.
+    same, so a changed text is fingerprinted again. The cache is bounded by an estimate
+    of its bytes, not by entries: a fingerprinted text with its words and spans takes
+    about 250 bytes a word (tracemalloc on the simulated web's articles), and 2,000 such
+    entries made the matcher's peak memory 300 MiB larger; entries keep ``_SlimTokens``,
+    about 70 bytes a word (hashes 40, fingerprints, quotation marks) plus the text.
     """
 
-    def __init__(self, size: int = 2000) -> None:
-        self.size = size
+    BYTES_PER_WORD = 70
+
+    def __init__(self, max_bytes: int = CACHE_BYTES) -> None:
+        self.max_bytes = max_bytes
+        self.bytes = 0
         self.docs: dict[int, _Doc] = {}
+
+    @classmethod
+    def cost(cls, doc: _Doc) -> int:
+        return len(doc.text) + cls.BYTES_PER_WORD * len(doc.tokens)
 
     def get(self, aid: int, outlet_id: int, text_hash: str) -> _Doc | None:
         doc = self.docs.pop(aid, None)
-        if doc is None or doc.text_hash != text_hash or doc.outlet_id != outlet_id:
+        if doc is None:
+            return None
+        if doc.text_hash != text_hash or doc.outlet_id != outlet_id:
+            self.bytes -= self.cost(doc)
             return None
         self.docs[aid] = doc  # most recently used last
         return doc
 
     def put(self, doc: _Doc) -> None:
-        self.docs.pop(doc.id, None)
+        if not isinstance(doc.tokens, _SlimTokens):
+            doc = replace(doc, tokens=_SlimTokens(doc.tokens))
+        old = self.docs.pop(doc.id, None)
+        if old is not None:
+            self.bytes -= self.cost(old)
         self.docs[doc.id] = doc
-        while len(self.docs) > self.size:
-            del self.docs[next(iter(self.docs))]
+        self.bytes += self.cost(doc)
+        while self.bytes > self.max_bytes and self.docs:
+            self.bytes -= self.cost(self.docs.pop(next(iter(self.docs))))
 
 
 _CACHE = _DocCache()
