@@ -11,7 +11,7 @@ becomes (or stops being) boilerplate, every article carrying it is matched again
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -21,6 +21,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from crawler.db import reuse_index as index
+from crawler.db.base import utcnow
 from crawler.db.models import Article, Link, Outlet, Page
 from crawler.db.reuse_models import (
     ReuseDocument,
@@ -54,6 +55,7 @@ __all__ = [
     "rebuild",
 ]
 
+CACHE_BYTES = 128 << 20  # fingerprinted texts kept per matcher process (see _DocCache)
 MAX_COMPONENT = 5000  # articles followed when re-chaining one story
 FOLLOW_KINDS = ("attribution", "canonical", "og_url", "syndication_source", "original_source")
 Progress = Callable[[str, int, int], None]
@@ -104,6 +106,26 @@ _HASHES = select(Article.id, Article.outlet_id, Article.text_hash).where(
 )
 
 
+class _SlimTokens(Tokens):
+    """A cached text's tokens: their count and the text, without the words (used only
+    to fingerprint) and without keeping the character spans (wanted only for the
+    passages of a pair found, computed then): a third of the bytes of ``Tokens``."""
+
+    __slots__ = ("n",)
+
+    def __init__(self, tokens: Tokens) -> None:
+        super().__init__(tokens.text, [])
+        self.n = len(tokens)
+
+    def __len__(self) -> int:
+        return self.n
+
+    def _span_list(self) -> list[tuple[int, int]]:
+        spans = super()._span_list()
+        self._spans = None
+        return spans
+
+
 class _DocCache:
     """Fingerprinted texts by article id, the most recently used kept (per process).
 
@@ -112,25 +134,44 @@ class _DocCache:
     fingerprinting and finding the quotations of a text cost more than its alignment
     (profile of a matcher on the simulated web: 26,000 fingerprintings for 1,500
     articles). An entry is used only while the article's text hash and outlet are the
-    same, so a changed text is fingerprinted again.
+    same, so a changed text is fingerprinted again. The cache is bounded by an estimate
+    of its bytes, not by entries: a fingerprinted text with its words and spans takes
+    about 250 bytes a word (tracemalloc on the simulated web's articles), and 2,000 such
+    entries made the matcher's peak memory 300 MiB larger; entries keep ``_SlimTokens``,
+    about 70 bytes a word (hashes 40, fingerprints, quotation marks) plus the text.
     """
 
-    def __init__(self, size: int = 2000) -> None:
-        self.size = size
+    BYTES_PER_WORD = 70
+
+    def __init__(self, max_bytes: int = CACHE_BYTES) -> None:
+        self.max_bytes = max_bytes
+        self.bytes = 0
         self.docs: dict[int, _Doc] = {}
+
+    @classmethod
+    def cost(cls, doc: _Doc) -> int:
+        return len(doc.text) + cls.BYTES_PER_WORD * len(doc.tokens)
 
     def get(self, aid: int, outlet_id: int, text_hash: str) -> _Doc | None:
         doc = self.docs.pop(aid, None)
-        if doc is None or doc.text_hash != text_hash or doc.outlet_id != outlet_id:
+        if doc is None:
+            return None
+        if doc.text_hash != text_hash or doc.outlet_id != outlet_id:
+            self.bytes -= self.cost(doc)
             return None
         self.docs[aid] = doc  # most recently used last
         return doc
 
     def put(self, doc: _Doc) -> None:
-        self.docs.pop(doc.id, None)
+        if not isinstance(doc.tokens, _SlimTokens):
+            doc = replace(doc, tokens=_SlimTokens(doc.tokens))
+        old = self.docs.pop(doc.id, None)
+        if old is not None:
+            self.bytes -= self.cost(old)
         self.docs[doc.id] = doc
-        while len(self.docs) > self.size:
-            del self.docs[next(iter(self.docs))]
+        self.bytes += self.cost(doc)
+        while self.bytes > self.max_bytes and self.docs:
+            self.bytes -= self.cost(self.docs.pop(next(iter(self.docs))))
 
 
 _CACHE = _DocCache()
@@ -159,9 +200,12 @@ def _load_docs(session: Session, ids: Iterable[int]) -> dict[int, _Doc]:
     return out
 
 
-def _index(session: Session, doc: _Doc) -> tuple[set[int], index.HashStats | None]:
+def _index(
+    session: Session, doc: _Doc, matched: bool = True
+) -> tuple[set[int], index.HashStats | None]:
     """(Re-)index one article: fingerprints whose boilerplate status changed, and the
-    counts of its fingerprints afterwards (None when nothing changed)."""
+    counts of its fingerprints afterwards (None when nothing changed). ``matched``
+    False leaves it pending (``matched_at`` empty) until its pairs are recorded."""
     crossed: set[int] = set()
     state = index.document_state(session, doc.id)
     if state is not None:
@@ -171,7 +215,7 @@ def _index(session: Session, doc: _Doc) -> tuple[set[int], index.HashStats | Non
     own = [h for _, h in doc.fps]
     before = index.hash_stats(session, own)
     crossed |= index.add_document(
-        session, doc.id, doc.outlet_id, doc.text_hash, own, before=before, matched=True
+        session, doc.id, doc.outlet_id, doc.text_hash, own, before=before, matched=matched
     )
     return crossed, before.bumped(own, doc.outlet_id)
 
@@ -539,7 +583,7 @@ class BatchResult:
     and the outbox rows written for the crawlers."""
 
     matched: list[int] = field(default_factory=list)
-    rematched: int = 0
+    rematched: int = 0  # other articles queued again (boilerplate or stock phrases learnt)
     follow_urls: list[str] = field(default_factory=list)
 
 
@@ -558,7 +602,8 @@ def match_batch(
 ) -> BatchResult:
     """Match stored articles in three steps, safe with other matchers at work:
 
-    1. index them and commit, so a matcher reading candidates from now on sees them;
+    1. index them and commit, so a matcher reading candidates from now on sees them
+       (articles carrying fingerprints that became boilerplate are queued again);
     2. read candidates and align (no lock: the CPU-heavy part runs in parallel);
     3. in one serialised transaction, write the pairs, decide directions, recompute
        chains, write the outbox, and drop ``worker``'s queue claims of the articles.
@@ -569,26 +614,30 @@ def match_batch(
     the other matcher's commit (the lock), so the result does not depend on the order.
     ``announce``: tell the crawlers which articles were matched (outbox "matched" rows).
     """
+    from crawler.db import match_queue
+
     ids = sorted(set(article_ids))
     result = BatchResult()
     crossed: set[int] = set()
     with Session(engine) as s, s.begin():
         docs = _load_docs(s, ids)
         for doc in docs.values():
-            crossed |= _index(s, doc)[0]
+            crossed |= _index(s, doc, matched=False)[0]
+        if crossed:
+            # Articles carrying fingerprints that just became boilerplate or stock phrases
+            # are matched again through the queue, in the transaction that made them so
+            # (a matcher dying after it loses nothing): verifying them inline made up
+            # two-thirds of a matcher's work, the same carriers again and again, where
+            # the queue merges repeats and spreads them over the matchers.
+            others = sorted(index.carriers(s, crossed) - set(docs))
+            match_queue.enqueue(s.connection(), others)
+            result.rematched = len(others)
     plans: list[_Plan] = []
-    rematch: list[_Plan] = []  # other articles carrying fingerprints that became boilerplate
     with Session(engine) as s, s.begin():
         for aid in sorted(docs):
             plan = _compute(s, aid, cache=docs)
             if plan is not None:
                 plans.append(plan)
-        if crossed:
-            for other in sorted(index.carriers(s, crossed) - set(docs)):
-                plan = _compute(s, other)
-                if plan is not None:
-                    rematch.append(plan)
-    result.rematched = len(rematch)
     with Session(engine) as s, s.begin():
         _serialise(s)
         touched: set[int] = set()
@@ -598,18 +647,25 @@ def match_batch(
             if changed or has_pairs:
                 touched |= {plan.x_id} | changed
                 paired.add(plan.x_id)
-        for plan in rematch:
-            touched |= {plan.x_id} | _write(s, plan)[0]
-            index.mark_matched(s, plan.x_id)
         if touched:
             _decide(s, touched)
             _rechain(s, touched)
         involved = set(paired) | _partners(s, paired)
         result.follow_urls = _follow_urls(s, involved)
         result.matched = sorted(docs)
+        # First matchings are announced; a re-match (queued by a boilerplate crossing)
+        # was announced when it was first recorded.
+        d = ReuseDocument.__table__
+        first = set(
+            s.scalars(
+                select(d.c.article_id).where(d.c.article_id.in_(ids), d.c.matched_at.is_(None))
+            )
+        )
+        if first:
+            s.execute(
+                update(d).where(d.c.article_id.in_(sorted(first))).values(matched_at=utcnow())
+            )
         if worker is not None:
-            from crawler.db import match_queue
-
             conn = s.connection()
             urls = dict(s.execute(select(Article.id, Article.url).where(Article.id.in_(ids))).all())
             match_queue.outbox(
@@ -618,7 +674,7 @@ def match_batch(
                 + [
                     (match_queue.MATCHED, urls[a], a)
                     for a in result.matched
-                    if announce and a in urls
+                    if announce and a in urls and a in first
                 ],  # fmt: skip
             )
             match_queue.done(conn, worker, ids)
