@@ -1,7 +1,8 @@
 """Database fixtures for every test: a migrated SQLite file, a scratch PostgreSQL database.
 
 ``engine`` runs a test on both backends. PostgreSQL tests are skipped when the server is
-unreachable, unless ``PROVENANCE_REQUIRE_PG`` is set (CI), where that is a failure.
+unreachable, unless ``PROVENANCE_REQUIRE_PG`` is set (CI), where that is a failure; Redis
+tests likewise with ``PROVENANCE_REQUIRE_REDIS`` (``redis_or_skip``).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, create_engine, delete, text
@@ -22,6 +24,23 @@ from crawler.db.session import make_engine
 PG_ADMIN = os.environ.get(
     "PROVENANCE_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
+
+
+def redis_or_skip(url: str) -> Any:
+    """A client of the Redis at ``url``, flushed; the test is skipped when Redis does not
+    answer (a failure when ``PROVENANCE_REQUIRE_REDIS`` is set, as in CI)."""
+    import redis
+
+    from crawler.shared import redis_client
+
+    client = redis_client(url)
+    try:
+        client.flushdb()
+    except redis.RedisError as exc:
+        if os.environ.get("PROVENANCE_REQUIRE_REDIS"):
+            pytest.fail(f"Redis is required here but unreachable at {url}: {exc}")
+        pytest.skip(f"Redis unreachable at {url}: {exc.__class__.__name__}")
+    return client
 
 
 @pytest.fixture

@@ -33,6 +33,7 @@ from crawler.shared import (
 )
 from crawler.traps import ShapeBudgetMiddleware, TrapRefused
 from crawler.urls import normalize_url
+from tests.conftest import redis_or_skip
 
 TEST_REDIS = os.environ.get("PROVENANCE_TEST_REDIS", "redis://127.0.0.1:6379/6")
 
@@ -40,15 +41,7 @@ TEST_REDIS = os.environ.get("PROVENANCE_TEST_REDIS", "redis://127.0.0.1:6379/6")
 @pytest.fixture
 def redis_db() -> Iterator[Any]:
     """A client of the test database, flushed before the test."""
-    import redis
-
-    client = redis_client(TEST_REDIS)
-    try:
-        client.flushdb()
-    except redis.RedisError as exc:
-        if os.environ.get("PROVENANCE_REQUIRE_REDIS"):
-            pytest.fail(f"Redis is required here but unreachable: {exc}")
-        pytest.skip(f"Redis unreachable: {exc.__class__.__name__}")
+    client = redis_or_skip(TEST_REDIS)
     yield client
     client.flushdb()
     client.close()

@@ -27,6 +27,7 @@ from crawler.db.models import CrawlRun
 from crawler.db.session import make_engine
 from crawler.settings import CONCURRENT_REQUESTS_PER_DOMAIN
 from crawler.urls import normalize_url, outlet_of
+from tests.conftest import redis_or_skip
 from tests.harness import PROVENANCE, ROOT, crawl_args, proxy_env, simulated_web
 from tests.simweb.server import Access
 
@@ -85,15 +86,7 @@ def _behaviour(web: Any, url: str) -> str | None:
 
 @pytest.fixture
 def redis_e2e() -> Iterator[str]:
-    import redis
-
-    client = redis.Redis.from_url(REDIS_E2E, socket_connect_timeout=3)
-    try:
-        client.flushdb()
-    except redis.RedisError as exc:
-        if os.environ.get("PROVENANCE_REQUIRE_REDIS"):
-            pytest.fail(f"Redis is required here but unreachable: {exc}")
-        pytest.skip(f"Redis unreachable: {exc.__class__.__name__}")
+    client = redis_or_skip(REDIS_E2E)
     yield REDIS_E2E
     client.flushdb()
     client.close()

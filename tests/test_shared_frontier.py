@@ -15,6 +15,7 @@ from crawler.sharedfrontier import (
     frontier_prefix,
     frontier_settings,
 )
+from tests.conftest import redis_or_skip
 
 REDIS_TEST_DB = "redis://127.0.0.1:6379/2"
 
@@ -80,14 +81,7 @@ def test_cli_refuses_an_unusable_frontier(
 
 @pytest.fixture
 def frontier() -> RedisFrontier:
-    from redis import Redis
-    from redis.exceptions import RedisError
-
-    server = Redis.from_url(REDIS_TEST_DB, socket_connect_timeout=2)
-    try:
-        server.ping()
-    except RedisError:
-        pytest.skip(f"Redis unreachable at {REDIS_TEST_DB}")
+    server = redis_or_skip(REDIS_TEST_DB)
     prefix = "provenance:test_shared_frontier"
     for key in server.scan_iter(match=f"{prefix}:*"):
         server.delete(key)
@@ -130,7 +124,8 @@ def test_work_of_dead_processes_goes_back(frontier: RedisFrontier) -> None:
 def test_compose_file_runs_crawlers_and_matchers_on_one_frontier() -> None:
     """``docker compose config`` is not available offline here; the file is read as YAML
     and its wiring checked instead."""
-    yaml = pytest.importorskip("yaml")
+    import yaml
+
     root = Path(__file__).resolve().parents[1]
     compose = yaml.safe_load((root / "deploy" / "compose.yaml").read_text(encoding="utf-8"))
     services = compose["services"]

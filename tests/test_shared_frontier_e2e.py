@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import redis_or_skip
 from tests.harness import provenance, simulated_web
 from tests.multicrawl import (
     ORDER_FREE,
@@ -30,20 +31,6 @@ from tests.multicrawl import (
 )
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres]
-
-
-def _redis_or_skip() -> None:
-    import os
-
-    from redis import Redis
-    from redis.exceptions import RedisError
-
-    try:
-        Redis.from_url(REDIS, socket_connect_timeout=2).ping()
-    except RedisError as exc:
-        if os.environ.get("PROVENANCE_REQUIRE_PG"):
-            pytest.fail(f"Redis is required here but unreachable: {exc}")
-        pytest.skip(f"Redis unreachable at {REDIS}")
 
 
 def _pages(fetches: Counter[str]) -> Counter[str]:
@@ -68,7 +55,7 @@ def _crawl(server: Any, seeds: Path, processes: int, **kw: Any) -> tuple[MultiCr
 @pytest.fixture(scope="module")
 def web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, Path, MultiCrawl, dict]]:
     """The simulated web, the seeds, and the single-process crawl everything is held to."""
-    _redis_or_skip()
+    redis_or_skip(REDIS).close()
     with simulated_web() as (_, server):
         seeds = write_seed_file(tmp_path_factory.mktemp("shared") / "seeds.txt")
         single, result = _crawl(server, seeds, 1, frontier=None)
