@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -51,10 +52,13 @@ def sqlite_engine(tmp_path: Path) -> Iterator[Engine]:
     engine.dispose()
 
 
-@pytest.fixture(scope="session")
-def pg_database_url() -> Iterator[str]:
-    """A scratch PostgreSQL database, migrated, dropped at the end of the session."""
-    name = f"{os.environ.get('PROVENANCE_TEST_PG_PREFIX', 'prov_test_')}{uuid.uuid4().hex[:10]}"
+@contextmanager
+def scratch_database(prefix: str | None = None) -> Iterator[str]:
+    """A new, migrated PostgreSQL database (named ``$PROVENANCE_TEST_PG_PREFIX`` + random),
+    dropped afterwards. A server that does not answer skips the test, or fails it when
+    ``PROVENANCE_REQUIRE_PG`` is set."""
+    prefix = prefix or os.environ.get("PROVENANCE_TEST_PG_PREFIX", "prov_test_")
+    name = f"{prefix}{uuid.uuid4().hex[:10]}"
     admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT",
                           connect_args={"connect_timeout": 3})  # fmt: skip
     try:
@@ -65,13 +69,30 @@ def pg_database_url() -> Iterator[str]:
             pytest.fail(f"PostgreSQL is required here but unreachable: {exc}")
         pytest.skip(f"PostgreSQL unreachable: {exc.__class__.__name__}")
     url = PG_ADMIN.rsplit("/", 1)[0] + "/" + name
-    engine = make_engine(url)
-    upgrade(engine)
-    engine.dispose()
-    yield url
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    try:
+        engine = make_engine(url)
+        upgrade(engine)
+        engine.dispose()
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_database_url() -> Iterator[str]:
+    """A scratch PostgreSQL database for the session (``pg_engine`` empties it per test)."""
+    with scratch_database() as url:
+        yield url
+
+
+@pytest.fixture
+def pg_fresh_url() -> Iterator[str]:
+    """A PostgreSQL database of its own for one test (crawls in a subprocess, which
+    must not meet what an earlier test stored)."""
+    with scratch_database() as url:
+        yield url
 
 
 @pytest.fixture

@@ -9,23 +9,19 @@ import signal
 import subprocess
 import threading
 import time
-import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager, suppress
+from collections.abc import Callable, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from tests.bench.measure import Measured, run_measured
-from tests.harness import PROVENANCE, ROOT, crawl_args, provenance, proxy_env
+from tests.harness import PROVENANCE, ROOT, crawl_args, proxy_env
 
-PG_ADMIN = os.environ.get(
-    "PROVENANCE_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-)
 REDIS = os.environ.get("PROVENANCE_TEST_REDIS", "redis://127.0.0.1:6379/1")
 
 # A quick crawl whose pages do not depend on the order they are found in: two outlets'
@@ -40,24 +36,6 @@ SHARED_SETTINGS = (
     "PROVENANCE_HEARTBEAT_INTERVAL=1",
     "PROVENANCE_PROCESS_TIMEOUT=4",
 )
-
-
-@contextmanager
-def scratch_database(prefix: str = "prov_f1_") -> Iterator[str]:
-    """A new, migrated PostgreSQL database, dropped afterwards."""
-    name = f"{prefix}{uuid.uuid4().hex[:10]}"
-    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT",
-                          connect_args={"connect_timeout": 3})  # fmt: skip
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = PG_ADMIN.rsplit("/", 1)[0] + "/" + name
-    try:
-        provenance(["db", "upgrade", "--db", url], check=True)
-        yield url
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def flush_frontier(redis_url: str, db_url: str) -> None:

@@ -102,7 +102,7 @@ def _start(db_url: str, seeds: Path, proxy: str, *extra: str) -> subprocess.Pope
 
 @pytest.mark.postgres
 def test_two_processes_share_politeness_budgets_and_revisit_state(
-    pg_database_url: str, redis_e2e: str, tmp_path: Path
+    pg_fresh_url: str, redis_e2e: str, tmp_path: Path
 ) -> None:
     with simulated_web(latency=LATENCY) as (web, server):
         valid = [s for s in web.seeds if s.startswith("http")]
@@ -111,7 +111,7 @@ def test_two_processes_share_politeness_budgets_and_revisit_state(
         halves[1].write_text("\n".join(valid[1::2]) + "\n")  # meet outlets in other orders
         shared = ("--set", f"PROVENANCE_FRONTIER={redis_e2e}",
                   "--set", f"PROVENANCE_MAX_PAGES_PER_OUTLET={BUDGET}")  # fmt: skip
-        procs = [_start(pg_database_url, seeds, server.url, *shared) for seeds in halves]
+        procs = [_start(pg_fresh_url, seeds, server.url, *shared) for seeds in halves]
         outs = [p.communicate(timeout=900) for p in procs]
         log = list(server.access_log)
     for proc, (_, err) in zip(procs, outs, strict=True):
@@ -127,7 +127,7 @@ def test_two_processes_share_politeness_budgets_and_revisit_state(
     over = {o: len(u) for o, u in budgeted.items() if len(u) > BUDGET}
     assert not over, over
     assert sum(len(u) == BUDGET for u in budgeted.values()) >= 5  # budgets were spent
-    engine = make_engine(pg_database_url)
+    engine = make_engine(pg_fresh_url)
     with Session(engine) as s:
         runs = list(s.scalars(select(CrawlRun)))
     engine.dispose()
@@ -146,13 +146,13 @@ def _free_port() -> int:
 
 @pytest.mark.postgres
 @pytest.mark.skipif(shutil.which("redis-server") is None, reason="no redis-server binary")
-def test_redis_lost_mid_crawl_stops_the_crawl_cleanly(pg_database_url: str, tmp_path: Path) -> None:
+def test_redis_lost_mid_crawl_stops_the_crawl_cleanly(pg_fresh_url: str, tmp_path: Path) -> None:
     port = _free_port()
     redis_server = subprocess.Popen(
         ["redis-server", "--port", str(port), "--save", "", "--appendonly", "no"],
         stdout=subprocess.DEVNULL,
     )
-    db_url = pg_database_url  # a shared frontier needs a shared database
+    db_url = pg_fresh_url  # a shared frontier needs a shared database
     try:
         with simulated_web(latency=LATENCY) as (web, server):
             seeds = tmp_path / "seeds.txt"
@@ -182,12 +182,12 @@ def test_redis_lost_mid_crawl_stops_the_crawl_cleanly(pg_database_url: str, tmp_
 
 
 @pytest.mark.postgres
-def test_redis_unreachable_at_start_is_one_line(pg_database_url: str, tmp_path: Path) -> None:
+def test_redis_unreachable_at_start_is_one_line(pg_fresh_url: str, tmp_path: Path) -> None:
     port = _free_port()  # nothing listens there
     with simulated_web() as (web, server):
         seeds = tmp_path / "seeds.txt"
         seeds.write_text("\n".join(web.seeds) + "\n")
-        proc = _start(pg_database_url, seeds, server.url,
+        proc = _start(pg_fresh_url, seeds, server.url,
                       "--set", f"PROVENANCE_FRONTIER=redis://127.0.0.1:{port}/0")  # fmt: skip
         _, err = proc.communicate(timeout=300)
         fetched = len(server.access_log)

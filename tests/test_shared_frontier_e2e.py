@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import redis_or_skip
+from tests.conftest import redis_or_skip, scratch_database
 from tests.harness import provenance, simulated_web
 from tests.multicrawl import (
     ORDER_FREE,
@@ -25,7 +25,6 @@ from tests.multicrawl import (
     flush_frontier,
     holds_work,
     run_crawlers,
-    scratch_database,
     stored,
     write_seed_file,
 )

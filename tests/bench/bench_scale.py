@@ -16,13 +16,13 @@ import statistics
 import tempfile
 from pathlib import Path
 
+from tests.conftest import scratch_database
 from tests.harness import simulated_web
 from tests.multicrawl import (
     REDIS,
     SEEDS,
     flush_frontier,
     run_crawlers,
-    scratch_database,
     stored,
     write_seed_file,
 )
