@@ -82,6 +82,11 @@ class Matcher:
                         continue
                     match_batch(self.engine, ids, self.id, announce=self.announce)  # type: ignore[arg-type]
                     self.matched += len(ids)  # type: ignore[arg-type]
+                    if follow and len(ids) < self.batch // 2:  # type: ignore[arg-type]
+                        # Keeping up with the crawl: let the next batch fill. A batch's
+                        # fixed cost (three transactions, directions and chains of the
+                        # stories it touches) is paid once for many articles.
+                        self.stop.wait(POLL)
                 except SQLAlchemyError as exc:
                     # The claims stay ours until released below or by a live matcher.
                     self.errors += 1

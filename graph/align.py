@@ -30,6 +30,8 @@ __all__ = [
     "align",
     "classify",
     "fingerprint_marks",
+    "may_be_reuse",
+    "strong_bound",
 ]
 
 MIN_WORDS = 40  # shared strong words for reuse: ~2 short paragraphs
@@ -105,29 +107,54 @@ def _runs(ha: list[int], hb: list[int]) -> list[tuple[int, int, int]]:
 
     >>> _runs([1, 2, 3, 9], [0, 1, 2, 3])
     [(0, 1, 3)]
+    >>> _runs([5, 1, 2, 5], [1, 2, 7, 5])
+    [(1, 0, 2), (0, 3, 1), (3, 3, 1)]
     """
+    common = set(ha).intersection(hb)
+    if not common:
+        return []
     positions: dict[int, list[int]] = {}
-    for i, h in enumerate(ha):
-        lst = positions.setdefault(h, [])
+    for i in [i for i, h in enumerate(ha) if h in common]:
+        lst = positions.setdefault(ha[i], [])
         if len(lst) < MAX_POSITIONS:
             lst.append(i)
     na, nb = len(ha), len(hb)
     covered: dict[int, int] = {}  # diagonal (i - j) -> end in a of the last run found on it
     runs = []
-    for j, h in enumerate(hb):
-        for i in positions.get(h, ()):
+    for j in [j for j, h in enumerate(hb) if h in common]:
+        for i in positions[hb[j]]:
             d = i - j
             if covered.get(d, -1) > i:
                 continue  # inside a run already found (runs on a diagonal come in order)
             s = i
             while s > 0 and s - d > 0 and ha[s - 1] == hb[s - 1 - d]:
                 s -= 1
-            e = i + 1
-            while e < na and e - d < nb and ha[e] == hb[e - d]:
-                e += 1
+            e = i + 1 + _common_prefix(ha, i + 1, hb, j + 1, min(na - i, nb - j) - 1)
             covered[d] = e
             runs.append((s, s - d, e - s))
     return runs
+
+
+def _common_prefix(ha: list[int], i: int, hb: list[int], j: int, limit: int) -> int:
+    """How many hashes from ``ha[i]`` and ``hb[j]`` on are equal (at most ``limit``).
+
+    Compared a growing block at a time (list slices compare in C): a copied article is
+    one run of hundreds of shingles, which an element-by-element loop walks in Python.
+
+    >>> _common_prefix([1, 2, 3, 4], 1, [9, 2, 3, 5], 1, 3)
+    2
+    """
+    k, step = 0, 8
+    while k < limit:
+        m = min(step, limit - k)
+        if ha[i + k : i + k + m] == hb[j + k : j + k + m]:
+            k += m
+            step *= 2
+            continue
+        while ha[i + k] == hb[j + k]:
+            k += 1
+        return k
+    return k
 
 
 def _overlaps(spans: list[tuple[int, int]], start: int, end: int) -> bool:
@@ -137,7 +164,7 @@ def _overlaps(spans: list[tuple[int, int]], start: int, end: int) -> bool:
 def _unmasked(mask: bytearray | None, start: int, end: int) -> int:
     if mask is None:
         return end - start
-    return (end - start) - sum(mask[start:end])
+    return (end - start) - mask.count(1, start, end)
 
 
 def fingerprint_marks(
@@ -170,8 +197,73 @@ def _both(bp: bytearray | None, other: bytearray | None, start: int, end: int) -
     if other is None:
         return 0
     if bp is None:
-        return sum(other[start:end])
-    return sum(1 for i in range(start, end) if other[i] and not bp[i])
+        return other.count(1, start, end)
+    # Both hold 0 or 1 per token: as integers, the bits set in ``other`` and not in ``bp``
+    # count the tokens (in C, where a loop over a long copy's tokens is slow in Python).
+    mine = int.from_bytes(other[start:end], "little")
+    return (mine & ~int.from_bytes(bp[start:end], "little")).bit_count()
+
+
+def strong_bound(
+    ha: list[int],
+    common: set[int],
+    n_tokens: int,
+    mask: bytearray | None = None,
+    quote: bytearray | None = None,
+    shingle: int = SHINGLE,
+    min_run: int = MIN_RUN,
+) -> int:
+    """An upper bound of the strong words (``Alignment.strong_a``) that ``align`` can find
+    in ``a`` against a text whose shingle hashes are ``common`` with it.
+
+    Every shingle of a shared run is common to both texts and a kept run spans at least
+    ``min_run`` tokens, so strong words lie in blocks of consecutive common shingles that
+    long, outside boilerplate and quotations. Reports of one event share a few quotes and
+    stock phrases: most of their candidate pairs are ruled out here, without aligning.
+
+    >>> strong_bound([1, 2, 3, 4, 5, 6, 9, 7], {1, 2, 3, 4, 5, 6, 7}, 12, shingle=2, min_run=4)
+    7
+    """
+    total = 0
+    block_start = prev = -2
+    need = min_run - shingle + 1  # shingles in the shortest kept run
+    positions = [i for i, h in enumerate(ha) if h in common]
+    positions.append(-1)  # closes the last block
+    for i in positions:
+        if i == prev + 1:
+            prev = i
+            continue
+        if block_start >= 0 and prev - block_start + 1 >= need:
+            end = min(n_tokens, prev + shingle)
+            hidden = 0
+            if mask is not None or quote is not None:
+                bits = int.from_bytes(mask[block_start:end], "little") if mask is not None else 0
+                if quote is not None:
+                    bits |= int.from_bytes(quote[block_start:end], "little")
+                hidden = bits.bit_count()
+            total += end - block_start - hidden
+        block_start = prev = i
+    return total
+
+
+def may_be_reuse(
+    ha: list[int],
+    hb: list[int],
+    n_a: int,
+    n_b: int,
+    mask_a: bytearray | None = None,
+    mask_b: bytearray | None = None,
+    quote_a: bytearray | None = None,
+    quote_b: bytearray | None = None,
+    min_words: int = MIN_WORDS,
+) -> bool:
+    """False when ``classify(align(...))`` is certainly None: too few strong words can be
+    shared (see :func:`strong_bound`). True means only that alignment must decide."""
+    common = set(ha).intersection(hb)
+    return (
+        strong_bound(ha, common, n_a, mask_a, quote_a) >= min_words
+        and strong_bound(hb, common, n_b, mask_b, quote_b) >= min_words
+    )
 
 
 def align(

@@ -17,6 +17,8 @@ No library in the project's stack does this (trafilatura keeps quotes as text, a
 
 from __future__ import annotations
 
+import re
+
 from graph.shingles import Tokens
 
 __all__ = ["quote_mask", "quoted_spans"]
@@ -36,6 +38,11 @@ _OPEN = {
     "『": "』",
 }
 _STRAIGHT = "\"'"
+# Every character the scanner acts on; the rest of a text is skipped over (in C).
+_MARKS = re.compile(
+    "[" + re.escape("".join(sorted({"\n", "’", *_STRAIGHT, *_OPEN, *"".join(_OPEN.values())})))
+    + "]"
+)  # fmt: skip
 
 
 def _is_word(ch: str) -> bool:
@@ -55,7 +62,8 @@ def quoted_spans(text: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     stack: list[tuple[str, int]] = []  # (closing marks, start of the content)
     n = len(text)
-    for i, ch in enumerate(text):
+    for found in _MARKS.finditer(text):
+        i, ch = found.start(), found.group()
         if ch == "\n":
             if stack:  # an unclosed quote ends with its paragraph
                 spans.append((stack[0][1], i))

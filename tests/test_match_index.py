@@ -30,9 +30,30 @@ def test_boilerplate_is_per_outlet(per_outlet: dict, boilerplate: set) -> None:
     assert index.HashStats(per_outlet).boilerplate() == boilerplate
 
 
-def test_bumped_counts_one_more_article() -> None:
-    s = index.HashStats({1: {7: 2}}).bumped([1, 1, 2], 7)
-    assert (s.count(1, 7), s.count(2, 7), s.df(1)) == (3, 1, 3)
+def test_add_counts_one_more_article_and_forgets_marked() -> None:
+    s = index.HashStats({1: {7: 2}, 3: {7: 3}})
+    s.add([1, 1, 2, 3], 7, marked=[3])
+    assert (s.count(1, 7), s.count(2, 7), s.df(1), s.df(3)) == (3, 1, 3, 0)
+    assert s.is_boilerplate(3) and not s.is_boilerplate(1)
+
+
+@pytest.mark.parametrize(
+    ("per_outlet", "marked"),
+    [
+        ({1: {7: MIN_ARTICLES}, 2: {7: 1, 8: 1}}, set()),
+        ({1: {o: 1 for o in range(index.STOCK_OUTLETS)}, 2: {7: MIN_ARTICLES - 1}}, {9}),
+        ({1: {7: index.MAX_DF + 1}, 2: {7: index.MAX_DF, 8: 1}}, set()),
+    ],
+)
+def test_summary_agrees_with_per_outlet_counts(per_outlet: dict, marked: set) -> None:
+    """What matching reads per fingerprint (one row) says what the full counts say."""
+    full = index.HashStats(per_outlet, set(marked))
+    summary = index.HashSummary(
+        {h: (len(o), sum(o.values()), max(o.values())) for h, o in per_outlet.items()},
+        set(marked),
+    )
+    assert (summary.boilerplate(), summary.stock()) == (full.boilerplate(), full.stock())
+    assert [summary.usable(h) for h in (1, 2, 9)] == [full.usable(h) for h in (1, 2, 9)]
 
 
 def test_boilerplate_crossing_reported_once(engine: Engine) -> None:
@@ -64,10 +85,12 @@ def test_counts_and_candidates_come_from_the_postings(engine: Engine) -> None:
             index.add_document(s, aid, outlet, "t", hashes)
             ids.append(aid)
         stats = index.hash_stats(s, hashes)
+        found = index.candidates(s, ids[0], hashes, stats)
+        summary = index.hash_summary(s, hashes)
     h = hashes[0]
     assert (stats.count(h, 1), stats.count(h, 2), stats.df(h)) == (2, 1, 3)
-    assert sorted(stats.carriers[h]) == sorted(ids)
-    assert set(index.candidates(ids[0], hashes, stats)) == set(ids[1:])
+    assert summary.counts[h] == (2, 3, 2)  # outlets, articles, the top outlet's articles
+    assert set(found) == set(ids[1:]) and set(found.values()) == {len(set(hashes))}
 
 
 def test_migration_0004_moves_the_index(tmp_path) -> None:  # noqa: ANN001

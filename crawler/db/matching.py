@@ -10,6 +10,7 @@ becomes (or stops being) boilerplate, every article carrying it is matched again
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -30,7 +31,7 @@ from crawler.db.reuse_models import (
     ReusePosting,
     ReuseProvenance,
 )
-from graph.align import Alignment, align, classify, fingerprint_marks
+from graph.align import Alignment, align, classify, fingerprint_marks, may_be_reuse
 from graph.boilerplate import mask
 from graph.direction import (
     ESTIMATE,
@@ -107,23 +108,25 @@ _HASHES = select(Article.id, Article.outlet_id, Article.text_hash).where(
 
 
 class _SlimTokens(Tokens):
-    """A cached text's tokens: their count and the text, without the words (used only
-    to fingerprint) and without keeping the character spans (wanted only for the
-    passages of a pair found, computed then): a third of the bytes of ``Tokens``."""
+    """A cached text's tokens: their count, the text and the tokens' character spans in
+    two arrays of 32-bit offsets, without the words (used only to fingerprint): a third
+    of the bytes of ``Tokens``. The spans are kept because the passages of every pair
+    found point into the texts, and recomputing a text's spans for each pair cost a
+    tenth of a matcher's time (profile on the simulated web)."""
 
-    __slots__ = ("n",)
+    __slots__ = ("_ends", "_starts", "n")
 
     def __init__(self, tokens: Tokens) -> None:
         super().__init__(tokens.text, [])
         self.n = len(tokens)
+        self._starts = array("I", tokens.starts)
+        self._ends = array("I", tokens.ends)
 
     def __len__(self) -> int:
         return self.n
 
-    def _span_list(self) -> list[tuple[int, int]]:
-        spans = super()._span_list()
-        self._spans = None
-        return spans
+    def span(self, first: int, last: int) -> tuple[int, int]:
+        return self._starts[first], self._ends[last]
 
 
 class _DocCache:
@@ -138,10 +141,11 @@ class _DocCache:
     of its bytes, not by entries: a fingerprinted text with its words and spans takes
     about 250 bytes a word (tracemalloc on the simulated web's articles), and 2,000 such
     entries made the matcher's peak memory 300 MiB larger; entries keep ``_SlimTokens``,
-    about 70 bytes a word (hashes 40, fingerprints, quotation marks) plus the text.
+    about 78 bytes a word (hashes 40, spans 8, fingerprints, quotation marks) plus the
+    text.
     """
 
-    BYTES_PER_WORD = 70
+    BYTES_PER_WORD = 78
 
     def __init__(self, max_bytes: int = CACHE_BYTES) -> None:
         self.max_bytes = max_bytes
@@ -200,24 +204,36 @@ def _load_docs(session: Session, ids: Iterable[int]) -> dict[int, _Doc]:
     return out
 
 
-def _index(
-    session: Session, doc: _Doc, matched: bool = True
-) -> tuple[set[int], index.HashStats | None]:
-    """(Re-)index one article: fingerprints whose boilerplate status changed, and the
-    counts of its fingerprints afterwards (None when nothing changed). ``matched``
-    False leaves it pending (``matched_at`` empty) until its pairs are recorded."""
+def _index(session: Session, docs: dict[int, _Doc], matched: bool = True) -> set[int]:
+    """(Re-)index articles: the fingerprints whose boilerplate or stock status changed.
+    ``matched`` False leaves them pending (``matched_at`` empty) until their pairs are
+    recorded.
+
+    One read of the fingerprints' counts serves the whole batch: each article's crossings
+    are judged on the counts after the articles before it (in id order) were added, as
+    reading the counts again before each article would give.
+    """
     crossed: set[int] = set()
-    state = index.document_state(session, doc.id)
-    if state is not None:
-        if state.text_hash == doc.text_hash and state.outlet_id == doc.outlet_id:
-            return crossed, None
-        crossed |= index.remove_document(session, state)
-    own = [h for _, h in doc.fps]
-    before = index.hash_stats(session, own)
-    crossed |= index.add_document(
-        session, doc.id, doc.outlet_id, doc.text_hash, own, before=before, matched=matched
-    )
-    return crossed, before.bumped(own, doc.outlet_id)
+    states = index.document_states(session, docs)
+    todo = []
+    for aid in sorted(docs):
+        doc, state = docs[aid], states.get(aid)
+        if state is not None:
+            if state.text_hash == doc.text_hash and state.outlet_id == doc.outlet_id:
+                continue
+            crossed |= index.remove_document(session, state)
+        todo.append(doc)
+    if not todo:
+        return crossed
+    stats = index.hash_stats(session, {h for d in todo for _, h in d.fps})
+    for doc in todo:
+        own = [h for _, h in doc.fps]
+        marked, _ = index.crossings(stats, own, doc.outlet_id)
+        crossed |= index.add_document(
+            session, doc.id, doc.outlet_id, doc.text_hash, own, before=stats, matched=matched
+        )
+        stats.add(own, doc.outlet_id, marked)
+    return crossed
 
 
 def _pair_values(a: _Doc, b: _Doc, al: Alignment, kind: str) -> dict:
@@ -251,61 +267,101 @@ _EXISTING = select(
     _PT_COLS.id, _PT_COLS.a_id, _PT_COLS.b_id, _PT_COLS.containment_a, _PT_COLS.containment_b,
     _PT_COLS.similarity, _PT_COLS.matched_words, _PT_COLS.quoted_words, _PT_COLS.stock_words,
     _PT_COLS.kind, _PT_COLS.passages,
-).where(or_(_PT_COLS.a_id == bindparam("x"), _PT_COLS.b_id == bindparam("x")))  # fmt: skip
+).where(or_(_PT_COLS.a_id.in_(_ids()), _PT_COLS.b_id.in_(_ids())))  # fmt: skip
 
 
 def _compute(
     session: Session,
-    x_id: int,
+    ids: Iterable[int],
     only_greater: bool = False,
     cache: dict[int, _Doc] | None = None,
-    stats: index.HashStats | None = None,
-) -> _Plan | None:
-    """Find and align ``x_id``'s candidates (reads only: the CPU-heavy half of matching,
-    run by matchers in parallel). ``stats`` are its fingerprints' counts, when known."""
-    docs = {x_id: cache[x_id]} if cache and x_id in cache else _load_docs(session, [x_id])
-    if x_id not in docs:
-        return None
-    x = docs[x_id]
-    own = [h for _, h in x.fps]
-    stats = stats if stats is not None else index.hash_stats(session, own)
-    cands = index.candidates(x_id, own, stats)
-    if only_greater:
-        cands = {c: n for c, n in cands.items() if c > x_id}
-    if cands:
-        docs.update(_load_docs(session, cands))
-        others = {h for d in docs.values() if d.id != x_id for _, h in d.fps}.difference(own)
-        other_stats = index.hash_stats(session, others)
-        bp = stats.boilerplate() | other_stats.boilerplate()
-        stock = stats.stock() | other_stats.stock()
-        masks = {d.id: mask(len(d.tokens), d.fps, bp) for d in docs.values()}
-        stocks = {d.id: fingerprint_marks(len(d.tokens), d.fps, stock) for d in docs.values()}
-    found: dict[tuple[int, int], dict] = {}
-    for c in sorted(cands):
-        if c not in docs:
-            continue
-        a, b = (x, docs[c]) if x_id < c else (docs[c], x)
-        al = align(a.hashes, b.hashes, len(a.tokens), len(b.tokens), masks[a.id], masks[b.id],
-                   quote_a=a.quotes, quote_b=b.quotes, stock_a=stocks[a.id],
-                   stock_b=stocks[b.id])  # fmt: skip
-        kind = classify(al)
-        if kind is not None:
-            found[(a.id, b.id)] = _pair_values(a, b, al, kind)
-    existing = {(r.a_id, r.b_id): r for r in session.connection().execute(_EXISTING, {"x": x_id})}
-    return _Plan(x_id, found, existing)
+) -> list[_Plan]:
+    """Find and align the candidates of articles (reads only: the CPU-heavy half of
+    matching, run by matchers in parallel).
+
+    The fingerprints' counts and carriers are read once for the batch, after its
+    articles were indexed and committed; a fingerprint's boilerplate and stock status is
+    the same whichever article asks, so each article's result is the one it would get
+    alone. A pair of two articles of the batch is aligned once.
+    """
+    ids = sorted(set(ids))
+    docs = {i: cache[i] for i in ids if cache and i in cache}
+    if missing := [i for i in ids if i not in docs]:
+        docs.update(_load_docs(session, missing))
+    xs = [docs[i] for i in ids if i in docs]
+    if not xs:
+        return []
+    own = {h for x in xs for _, h in x.fps}
+    stats = index.hash_summary(session, own)
+    cands: dict[int, list[int]] = {}
+    for x in xs:
+        found = index.candidates(session, x.id, [h for _, h in x.fps], stats)
+        cands[x.id] = sorted(c for c in found if c > x.id or not only_greater)
+    wanted = set().union(*cands.values())
+    if missing := wanted.difference(docs):
+        docs.update(_load_docs(session, missing))
+    others = {h for c in wanted if c in docs for _, h in docs[c].fps}.difference(own)
+    other_stats = index.hash_summary(session, others)
+    bp = stats.boilerplate() | other_stats.boilerplate()
+    stock = stats.stock() | other_stats.stock()
+    masks: dict[int, bytearray] = {}
+    stocks: dict[int, bytearray] = {}
+
+    def marks(d: _Doc) -> tuple[bytearray, bytearray]:
+        if d.id not in masks:
+            masks[d.id] = mask(len(d.tokens), d.fps, bp)
+            stocks[d.id] = fingerprint_marks(len(d.tokens), d.fps, stock)
+        return masks[d.id], stocks[d.id]
+
+    existing: dict[int, dict[tuple[int, int], Any]] = {x.id: {} for x in xs}
+    conn = session.connection()
+    for i in range(0, len(ids), index.CHUNK):
+        for r in conn.execute(_EXISTING, {"ids": ids[i : i + index.CHUNK]}):
+            for x_id in (r.a_id, r.b_id):
+                if x_id in existing:
+                    existing[x_id][(r.a_id, r.b_id)] = r
+    aligned: dict[tuple[int, int], dict | None] = {}
+    plans = []
+    for x in xs:
+        found: dict[tuple[int, int], dict] = {}
+        for c in cands[x.id]:
+            if c not in docs:
+                continue
+            a, b = (x, docs[c]) if x.id < c else (docs[c], x)
+            if (a.id, b.id) not in aligned:
+                (mask_a, stock_a), (mask_b, stock_b) = marks(a), marks(b)
+                if not may_be_reuse(a.hashes, b.hashes, len(a.tokens), len(b.tokens),
+                                    mask_a, mask_b, a.quotes, b.quotes):  # fmt: skip
+                    aligned[(a.id, b.id)] = None
+                    continue
+                al = align(a.hashes, b.hashes, len(a.tokens), len(b.tokens), mask_a, mask_b,
+                           quote_a=a.quotes, quote_b=b.quotes, stock_a=stock_a,
+                           stock_b=stock_b)  # fmt: skip
+                kind = classify(al)
+                aligned[(a.id, b.id)] = None if kind is None else _pair_values(a, b, al, kind)
+            if (values := aligned[(a.id, b.id)]) is not None:
+                found[(a.id, b.id)] = values
+        plans.append(_Plan(x.id, found, existing[x.id]))
+    return plans
+
+
+_UPSERTS: dict[str, Any] = {}
 
 
 def _upsert_pair(session: Session) -> Any:
     """Insert a pair row, or update the one another matcher wrote meanwhile (the pair's
-    values are a function of the two texts, so either writer's values are the same)."""
-    t = ReusePair.__table__
-    pg = session.get_bind().dialect.name == "postgresql"
-    ins = (postgresql.insert if pg else sqlite.insert)(t)
-    keep = ("containment_a", "containment_b", "similarity", "matched_words", "quoted_words",
-            "stock_words", "kind", "passages")  # fmt: skip
-    return ins.on_conflict_do_update(
-        index_elements=[t.c.a_id, t.c.b_id], set_={k: ins.excluded[k] for k in keep}
-    )
+    values are a function of the two texts, so either writer's values are the same).
+    Built once per dialect: building it cost more than the insert."""
+    dialect = session.get_bind().dialect.name
+    if dialect not in _UPSERTS:
+        t = ReusePair.__table__
+        ins = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(t)
+        keep = ("containment_a", "containment_b", "similarity", "matched_words",
+                "quoted_words", "stock_words", "kind", "passages")  # fmt: skip
+        _UPSERTS[dialect] = ins.on_conflict_do_update(
+            index_elements=[t.c.a_id, t.c.b_id], set_={k: ins.excluded[k] for k in keep}
+        )
+    return _UPSERTS[dialect]
 
 
 def _write(session: Session, plan: _Plan, only_greater: bool = False) -> tuple[set[int], bool]:
@@ -337,22 +393,17 @@ def _write(session: Session, plan: _Plan, only_greater: bool = False) -> tuple[s
     return changed, bool(plan.found) or (only_greater and bool(plan.existing))
 
 
-def _verify(
-    session: Session,
-    x_id: int,
-    only_greater: bool = False,
-    cache: dict[int, _Doc] | None = None,
-    stats: index.HashStats | None = None,
-) -> tuple[set[int], bool]:
-    """Find, verify and record ``x_id``'s reuse pairs: partners whose pair changed, and
-    whether it has any pair now. ``stats`` are its fingerprints' counts, when known."""
-    plan = _compute(session, x_id, only_greater, cache, stats)
-    if plan is None:
-        return set(), False
-    out = _write(session, plan, only_greater)
-    if stats is None:
-        index.mark_matched(session, x_id)
-    return out
+def _verify(session: Session, ids: Iterable[int], only_greater: bool = False) -> set[int]:
+    """Find, verify and record the articles' reuse pairs, and mark them matched;
+    return the articles whose pairs changed (the articles' partners and themselves)."""
+    touched: set[int] = set()
+    plans = _compute(session, ids, only_greater)
+    for plan in plans:
+        changed, _ = _write(session, plan, only_greater)
+        if changed:
+            touched |= {plan.x_id} | changed
+    index.mark_matched(session, [p.x_id for p in plans])
+    return touched
 
 
 _FACTS = (
@@ -559,14 +610,15 @@ def match_article(session: Session, article_id: int) -> MatchResult:
     docs = _load_docs(session, [article_id])
     if article_id not in docs:
         return result
-    crossed, stats = _index(session, docs[article_id])
-    changed, has_pairs = _verify(session, article_id, cache=docs, stats=stats)
-    touched = {article_id} | changed
+    crossed = _index(session, docs)
+    touched, has_pairs = {article_id}, False
+    for plan in _compute(session, [article_id], cache=docs):
+        changed, has_pairs = _write(session, plan)
+        touched |= changed
     if crossed:
         others = sorted(index.carriers(session, crossed) - {article_id})
         result.rematched = len(others)
-        for other in others:
-            touched |= {other} | _verify(session, other)[0]
+        touched |= set(others) | _verify(session, others)
     if len(touched) == 1 and not has_pairs:
         return result
     _decide(session, touched)
@@ -618,11 +670,9 @@ def match_batch(
 
     ids = sorted(set(article_ids))
     result = BatchResult()
-    crossed: set[int] = set()
     with Session(engine) as s, s.begin():
         docs = _load_docs(s, ids)
-        for doc in docs.values():
-            crossed |= _index(s, doc, matched=False)[0]
+        crossed = _index(s, docs, matched=False)
         if crossed:
             # Articles carrying fingerprints that just became boilerplate or stock phrases
             # are matched again through the queue, in the transaction that made them so
@@ -632,12 +682,8 @@ def match_batch(
             others = sorted(index.carriers(s, crossed) - set(docs))
             match_queue.enqueue(s.connection(), others)
             result.rematched = len(others)
-    plans: list[_Plan] = []
     with Session(engine) as s, s.begin():
-        for aid in sorted(docs):
-            plan = _compute(s, aid, cache=docs)
-            if plan is not None:
-                plans.append(plan)
+        plans = _compute(s, docs, cache=docs)
     with Session(engine) as s, s.begin():
         _serialise(s)
         touched: set[int] = set()
@@ -725,8 +771,7 @@ def rebuild(engine: Engine, progress: Progress | None = None, batch: int = 500) 
                         fps = [h for _, h in doc.fps]
                         index.add_document(s, doc.id, doc.outlet_id, doc.text_hash, fps, False)
                 else:
-                    for aid in chunk:
-                        _verify(s, aid, only_greater=True)
+                    _verify(s, chunk, only_greater=True)
             if progress:
                 progress(step, min(i + batch, total), total)
         if step == "index":

@@ -14,7 +14,6 @@ detectors skip stop-fingerprints.
 from __future__ import annotations
 
 from array import array
-from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,10 +31,14 @@ __all__ = [
     "MIN_SHARED",
     "STOCK_OUTLETS",
     "HashStats",
+    "HashSummary",
     "add_document",
     "candidates",
+    "crossings",
     "document_state",
+    "document_states",
     "hash_stats",
+    "hash_summary",
     "pack",
     "remove_document",
     "unpack",
@@ -48,6 +51,7 @@ MIN_SHARED = 2  # shared fingerprints that make another article a candidate
 STOCK_OUTLETS = 5
 MAX_DF = 2000  # fingerprints in more articles than this are stop-fingerprints
 CHUNK = 500  # bound parameters per IN (...) query
+LITERALS = 5000  # literal values per IN (...) query (see _literal_chunks)
 
 
 def pack(hashes: Iterable[int]) -> bytes:
@@ -60,9 +64,34 @@ def unpack(blob: bytes) -> list[int]:
     return a.tolist()
 
 
-def _chunks(values: list[int]) -> Iterator[list[int]]:
-    for i in range(0, len(values), CHUNK):
-        yield values[i : i + CHUNK]
+def _chunks(values: list[int], size: int = CHUNK) -> Iterator[list[int]]:
+    for i in range(0, len(values), size):
+        yield values[i : i + size]
+
+
+def _literal_chunks(values: Iterable[int]) -> Iterator[str]:
+    """``IN (...)`` lists of fingerprints or ids as SQL literals, ``LITERALS`` at a time.
+
+    The matcher's hottest reads look up thousands of fingerprints at a time; bound
+    expanding parameters cost SQLAlchemy a statement compilation per call, more than the
+    query itself (a third of a matcher's time in a profile), and cap a list at the
+    driver's parameter limit. ``int()`` makes each value a plain integer literal, so
+    nothing but digits and a sign reach the SQL.
+    """
+    for chunk in _chunks(sorted(set(values)), LITERALS):
+        yield ",".join(map(str, map(int, chunk)))
+
+
+def _rows(session: Session, sql: str) -> list[tuple]:
+    """All rows of a read that has no parameters, through the driver's own cursor: the
+    index's reads return tens of thousands of rows per batch, and SQLAlchemy's result
+    rows cost more than the query (profile of a matcher)."""
+    cursor = session.connection().connection.cursor()
+    try:
+        cursor.execute(sql)
+        return cursor.fetchall()
+    finally:
+        cursor.close()
 
 
 def _insert(session: Session):  # noqa: ANN202
@@ -71,20 +100,11 @@ def _insert(session: Session):  # noqa: ANN202
 
 @dataclass(slots=True)
 class HashStats:
-    """What the index knows of some fingerprints: articles per outlet carrying each, the
-    articles themselves, and which are marked boilerplate (their postings are not read)."""
+    """What the index knows of some fingerprints: articles per outlet carrying each, and
+    which are marked boilerplate (their postings are not read)."""
 
     per_outlet: dict[int, dict[int, int]]
     marked: set[int] = field(default_factory=set)
-    carriers: dict[int, list[int]] = field(default_factory=dict)
-
-    def bumped(self, hashes: Iterable[int], outlet_id: int) -> HashStats:
-        """These counts after one more article of ``outlet_id`` carrying ``hashes``."""
-        per = {h: dict(o) for h, o in self.per_outlet.items()}
-        for h in set(hashes) - self.marked:
-            d = per.setdefault(h, {})
-            d[outlet_id] = d.get(outlet_id, 0) + 1
-        return HashStats(per, set(self.marked), self.carriers)
 
     def count(self, h: int, outlet_id: int) -> int:
         return self.per_outlet.get(h, {}).get(outlet_id, 0)
@@ -107,44 +127,138 @@ class HashStats:
             h for h, outlets in self.per_outlet.items() if max(outlets.values()) >= MIN_ARTICLES
         }
 
+    def usable(self, h: int) -> bool:
+        """Whether ``h`` can make candidates: not boilerplate, not a stop-fingerprint."""
+        outlets = self.per_outlet.get(h)
+        if h in self.marked or not outlets:
+            return False
+        return max(outlets.values()) < MIN_ARTICLES and sum(outlets.values()) <= MAX_DF
+
+    def add(self, hashes: Iterable[int], outlet_id: int, marked: Iterable[int] = ()) -> None:
+        """Count one more article of ``outlet_id`` carrying ``hashes`` (in place), and
+        fingerprints marked boilerplate since (their postings are no longer read)."""
+        for h in marked:
+            self.marked.add(h)
+            self.per_outlet.pop(h, None)
+        for h in set(hashes) - self.marked:
+            d = self.per_outlet.setdefault(h, {})
+            d[outlet_id] = d.get(outlet_id, 0) + 1
+
+
+@dataclass(slots=True)
+class HashSummary:
+    """Per fingerprint: outlets carrying it, articles carrying it, and the most articles
+    of one outlet; and which are marked boilerplate. What matching needs to know of a
+    fingerprint, in one row each (see :func:`hash_summary`)."""
+
+    counts: dict[int, tuple[int, int, int]]  # hash -> (outlets, articles, top outlet's)
+    marked: set[int] = field(default_factory=set)
+
+    def stock(self) -> set[int]:
+        return {h for h, (outlets, _, _) in self.counts.items() if outlets >= STOCK_OUTLETS}
+
+    def boilerplate(self) -> set[int]:
+        return self.marked | {h for h, (_, _, top) in self.counts.items() if top >= MIN_ARTICLES}
+
+    def usable(self, h: int) -> bool:
+        """Whether ``h`` can make candidates: not boilerplate, not a stop-fingerprint."""
+        if h in self.marked or h not in self.counts:
+            return False
+        _, articles, top = self.counts[h]
+        return top < MIN_ARTICLES and articles <= MAX_DF
+
 
 _M = ReuseMark.__table__
 _P = ReusePosting.__table__
-# Statements built once with expanding parameters: compiled once, no per-value coercion.
-_MARKED = select(_M.c.hash).where(_M.c.hash.in_(bindparam("hashes", expanding=True)))
-_POSTINGS = select(_P.c.hash, _P.c.outlet_id, _P.c.article_id).where(
-    _P.c.hash.in_(bindparam("hashes", expanding=True))
-)
 
 
 def hash_stats(session: Session, hashes: Iterable[int]) -> HashStats:
-    """Outlet counts and carriers of the given fingerprints: one read of their postings
-    (per-outlet counts are counted from the postings, not kept in a table of their own:
-    a second table of random keys would double the index's writes)."""
+    """Outlet counts of the given fingerprints, and which are marked boilerplate.
+
+    Counts are aggregated by the database (``GROUP BY`` on the postings' primary key);
+    they are counted from the postings, not kept in a table of their own: a second
+    table of random keys would double the index's writes."""
     per: dict[int, dict[int, int]] = {}
-    carriers: dict[int, list[int]] = {}
-    conn = session.connection()
-    wanted = sorted(set(hashes))
+    marked = _marked(session, hashes)
+    for values in _literal_chunks(set(hashes) - marked):
+        for h, o, n in _rows(
+            session,
+            "SELECT hash, outlet_id, count(*) FROM reuse_postings "
+            f"WHERE hash IN ({values}) GROUP BY hash, outlet_id",
+        ):
+            per.setdefault(h, {})[o] = n
+    return HashStats(per, marked)
+
+
+def hash_summary(session: Session, hashes: Iterable[int]) -> HashSummary:
+    """:class:`HashSummary` of the given fingerprints, aggregated by the database.
+
+    Candidates and alignment need only whether a fingerprint is boilerplate, a stock
+    phrase or too common, not its count in each outlet: one row per fingerprint instead
+    of one per outlet carrying it (a stock phrase is carried by hundreds)."""
+    counts: dict[int, tuple[int, int, int]] = {}
+    marked = _marked(session, hashes)
+    for values in _literal_chunks(set(hashes) - marked):
+        for h, outlets, articles, top in _rows(
+            session,
+            "SELECT hash, count(*), sum(n), max(n) FROM (SELECT hash, count(*) AS n "
+            f"FROM reuse_postings WHERE hash IN ({values}) GROUP BY hash, outlet_id)"
+            " AS per_outlet GROUP BY hash",
+        ):
+            counts[h] = (int(outlets), int(articles), int(top))
+    return HashSummary(counts, marked)
+
+
+def _marked(session: Session, hashes: Iterable[int]) -> set[int]:
     marked: set[int] = set()
-    for chunk in _chunks(wanted):
-        marked.update(conn.execute(_MARKED, {"hashes": chunk}).scalars())
-    for chunk in _chunks([h for h in wanted if h not in marked]):
-        for h, o, a in conn.execute(_POSTINGS, {"hashes": chunk}):
-            d = per.setdefault(h, {})
-            d[o] = d.get(o, 0) + 1
-            carriers.setdefault(h, []).append(a)
-    return HashStats(per, marked, carriers)
+    for values in _literal_chunks(hashes):
+        sql = f"SELECT hash FROM reuse_marks WHERE hash IN ({values})"
+        marked.update(h for (h,) in _rows(session, sql))
+    return marked
 
 
 _D = ReuseDocument.__table__
 _STATE = select(_D.c.article_id, _D.c.outlet_id, _D.c.text_hash, _D.c.fingerprints).where(
     _D.c.article_id == bindparam("id")
 )
+_STATES = select(_D.c.article_id, _D.c.outlet_id, _D.c.text_hash, _D.c.fingerprints).where(
+    _D.c.article_id.in_(bindparam("ids", expanding=True))
+)
 
 
 def document_state(session: Session, article_id: int) -> Any:
     """The indexed state of an article (a row), or None."""
     return session.connection().execute(_STATE, {"id": article_id}).first()
+
+
+def document_states(session: Session, article_ids: Iterable[int]) -> dict[int, Any]:
+    """The indexed states (rows) of the articles that are indexed, by article id."""
+    out: dict[int, Any] = {}
+    conn = session.connection()
+    for chunk in _chunks(sorted(set(article_ids))):
+        out.update((r.article_id, r) for r in conn.execute(_STATES, {"ids": chunk}))
+    return out
+
+
+def crossings(
+    before: HashStats, hashes: Iterable[int], outlet_id: int
+) -> tuple[set[int], set[int]]:
+    """Fingerprints that one more article of ``outlet_id`` carrying ``hashes`` makes
+    boilerplate (marked), and those it makes stock phrases (judged per shared run)."""
+    unique = set(hashes)
+    boilerplate = {
+        h
+        for h in unique
+        if before.count(h, outlet_id) + 1 == MIN_ARTICLES
+        and not before.is_boilerplate(h, outlet_id)
+    }
+    stock = {
+        h
+        for h in unique
+        if len(before.per_outlet.get(h, ())) == STOCK_OUTLETS - 1
+        and outlet_id not in before.per_outlet[h]
+    }
+    return boilerplate, stock
 
 
 def add_document(
@@ -168,18 +282,7 @@ def add_document(
     stock: set[int] = set()
     if track:
         before = before if before is not None else hash_stats(session, unique)
-        crossed = {
-            h
-            for h in unique
-            if before.count(h, outlet_id) + 1 == MIN_ARTICLES
-            and not before.is_boilerplate(h, outlet_id)
-        }
-        stock = {
-            h
-            for h in unique
-            if len(before.per_outlet.get(h, ())) == STOCK_OUTLETS - 1
-            and outlet_id not in before.per_outlet[h]
-        }
+        crossed, stock = crossings(before, unique, outlet_id)
     ins = _insert(session)
     conn = session.connection()
     if unique:
@@ -233,25 +336,36 @@ def mark_all(session: Session) -> None:
 def carriers(session: Session, hashes: Iterable[int]) -> set[int]:
     """Articles carrying any of the fingerprints."""
     out: set[int] = set()
-    conn = session.connection()
-    for chunk in _chunks(sorted(set(hashes))):
-        out.update(a for _, _, a in conn.execute(_POSTINGS, {"hashes": chunk}))
+    for values in _literal_chunks(hashes):
+        sql = f"SELECT DISTINCT article_id FROM reuse_postings WHERE hash IN ({values})"
+        out.update(a for (a,) in _rows(session, sql))
     return out
 
 
-def candidates(article_id: int, hashes: Iterable[int], stats: HashStats) -> Counter[int]:
+def candidates(
+    session: Session, article_id: int, hashes: Iterable[int], stats: HashStats | HashSummary
+) -> dict[int, int]:
     """Other articles sharing at least ``MIN_SHARED`` usable fingerprints, with counts
-    (``stats`` must come from :func:`hash_stats` on these fingerprints)."""
-    bp = stats.boilerplate()
-    counts: Counter[int] = Counter()
-    for h in set(hashes):
-        if h not in bp and stats.df(h) <= MAX_DF:
-            counts.update(stats.carriers.get(h, ()))
-    counts.pop(article_id, None)
-    return Counter({a: n for a, n in counts.items() if n >= MIN_SHARED})
+    (``stats`` must cover these fingerprints).
+
+    Counted by the database: a stock phrase carried by hundreds of articles would
+    otherwise bring hundreds of rows to Python for each article that carries it.
+    """
+    counts: dict[int, int] = {}
+    for values in _literal_chunks(h for h in set(hashes) if stats.usable(h)):
+        for a, n in _rows(
+            session,
+            f"SELECT article_id, count(*) FROM reuse_postings WHERE hash IN ({values})"
+            f" AND article_id != {int(article_id)} GROUP BY article_id",
+        ):
+            counts[a] = counts.get(a, 0) + n
+    return {a: n for a, n in counts.items() if n >= MIN_SHARED}
 
 
-def mark_matched(session: Session, article_id: int) -> None:
-    session.connection().execute(
-        update(_D).where(_D.c.article_id == article_id).values(matched_at=utcnow())
-    )
+def mark_matched(session: Session, article_ids: Iterable[int]) -> None:
+    """Record that the articles' pairs are up to date."""
+    now = utcnow()
+    for chunk in _chunks(sorted(set(article_ids))):
+        session.connection().execute(
+            update(_D).where(_D.c.article_id.in_(chunk)).values(matched_at=now)
+        )
