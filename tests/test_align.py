@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
-from graph.align import MAX_POSITIONS, MIN_CONTAINED, MIN_WORDS, align, classify, fingerprint_marks
+from graph.align import (
+    MAX_POSITIONS,
+    MIN_CONTAINED,
+    MIN_WORDS,
+    align,
+    classify,
+    fingerprint_marks,
+    may_be_reuse,
+    strong_bound,
+)
 from graph.boilerplate import mask
 from graph.quotes import quote_mask
-from graph.shingles import fingerprints, shingle_hashes
+from graph.shingles import SHINGLE, fingerprints, shingle_hashes
 from tests.corpus import words
 
 BODY = words("body", 400)
@@ -168,3 +179,54 @@ def test_a_phrase_repeated_more_than_max_positions_does_not_cut_a_copy() -> None
     al = _al(text, text)
     assert len(al.passages) == 1
     assert al.containment_a == al.containment_b == 1.0
+
+
+def _random_pair(rng: random.Random) -> tuple[list[int], list[int]]:
+    """Two hash sequences: random words, with pieces of the first copied into the second."""
+    vocab = rng.choice([5, 50, 5000])
+    a = [rng.randrange(vocab) for _ in range(rng.randrange(0, 300))]
+    b = [rng.randrange(vocab) for _ in range(rng.randrange(0, 300))]
+    for _ in range(rng.randrange(0, 4) if a else 0):
+        start, at = rng.randrange(len(a)), rng.randrange(len(b) + 1)
+        b = b[:at] + a[start : start + rng.randrange(1, 250)] + b[at:]
+    return a, b
+
+
+def _random_bits(rng: random.Random, n: int, p: float) -> bytearray:
+    return bytearray(int(rng.random() < p) for _ in range(n))
+
+
+def test_strong_bound_never_below_what_alignment_finds() -> None:
+    """``may_be_reuse`` may skip an alignment only when it could not make a pair."""
+    rng = random.Random(11)
+    skipped = 0
+    for _ in range(2000):
+        ha, hb = _random_pair(rng)
+        na, nb = len(ha) + SHINGLE - 1, len(hb) + SHINGLE - 1
+        p = rng.random() * 0.3
+        ma, mb = _random_bits(rng, na, p), _random_bits(rng, nb, p)
+        qa, qb = _random_bits(rng, na, p), _random_bits(rng, nb, p)
+        al = align(ha, hb, na, nb, ma, mb, quote_a=qa, quote_b=qb)
+        common = set(ha) & set(hb)
+        assert al.strong_a <= strong_bound(ha, common, na, ma, qa)
+        assert al.strong_b <= strong_bound(hb, common, nb, mb, qb)
+        if not may_be_reuse(ha, hb, na, nb, ma, mb, qa, qb):
+            skipped += 1
+            assert classify(al) is None
+    assert skipped > 100  # the check does rule pairs out
+
+
+@pytest.mark.parametrize(
+    ("hashes", "common", "mask", "quote", "bound"),
+    [
+        (list(range(20)), set(range(20)), None, None, 24),  # one run: 20 shingles, 24 tokens
+        (list(range(20)), set(range(5)), None, None, 0),  # 5 shingles: under MIN_RUN tokens
+        (list(range(20)), set(range(20)) - {10}, None, None, 14 + 13),  # two runs
+        (list(range(20)), set(range(20)), bytearray([1] * 12 + [0] * 12), None, 12),
+        (list(range(20)), set(range(20)), None, bytearray([0] * 20 + [1] * 4), 20),
+    ],
+)
+def test_strong_bound_cases(
+    hashes: list[int], common: set[int], mask: bytearray | None, quote: bytearray | None, bound: int
+) -> None:
+    assert strong_bound(hashes, common, len(hashes) + SHINGLE - 1, mask, quote) == bound
