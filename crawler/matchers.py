@@ -21,6 +21,7 @@ import threading
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DontCloseSpider
+from scrapy.utils.defer import maybe_deferred_to_future
 from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -146,7 +147,7 @@ class LocalMatchers:
             self.crawler.stats.set_value("trail/match/waiting", waiting)
             raise DontCloseSpider
 
-    def spider_closed(self) -> object:
+    async def spider_closed(self) -> None:
         from crawler.matcher import stop_all
 
         self.stop.set()
@@ -159,4 +160,4 @@ class LocalMatchers:
                 if engine is not None:
                     engine.dispose()
 
-        return threads.deferToThread(finish)
+        await maybe_deferred_to_future(threads.deferToThread(finish))

@@ -683,6 +683,8 @@ def match_batch(
             match_queue.enqueue(s.connection(), others)
             result.rematched = len(others)
     with Session(engine) as s, s.begin():
+        index.refresh_statistics(s)
+    with Session(engine) as s, s.begin():
         plans = _compute(s, docs, cache=docs)
     with Session(engine) as s, s.begin():
         _serialise(s)

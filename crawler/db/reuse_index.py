@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import bindparam, delete, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -40,6 +40,7 @@ __all__ = [
     "hash_stats",
     "hash_summary",
     "pack",
+    "refresh_statistics",
     "remove_document",
     "unpack",
 ]
@@ -261,6 +262,25 @@ def crossings(
     return boilerplate, stock
 
 
+def _insert_postings(conn: Any, article_id: int, outlet_id: int, hashes: list[int]) -> None:
+    """One article's postings, written through the driver: building SQLAlchemy parameters
+    for ~100 rows per article costs more than the inserts. On PostgreSQL one statement
+    takes them as an array (psycopg's executemany sends a statement per row: two-thirds
+    of a matcher's time on PostgreSQL went there); SQLite's executemany loops in C."""
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(
+            "INSERT INTO reuse_postings (hash, outlet_id, article_id) "
+            "SELECT unnest(%(hashes)s::bigint[]), %(outlet)s, %(article)s ON CONFLICT DO NOTHING",
+            {"hashes": hashes, "outlet": outlet_id, "article": article_id},
+        )
+        return
+    conn.exec_driver_sql(
+        "INSERT INTO reuse_postings (hash, outlet_id, article_id) VALUES (?, ?, ?) "
+        "ON CONFLICT DO NOTHING",
+        [(h, outlet_id, article_id) for h in hashes],
+    )
+
+
 def add_document(
     session: Session,
     article_id: int,
@@ -286,15 +306,9 @@ def add_document(
     ins = _insert(session)
     conn = session.connection()
     if unique:
-        # The hottest write goes to the driver's executemany directly: building
-        # SQLAlchemy parameters for ~100 rows per article costs more than the inserts.
-        mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-        conn.exec_driver_sql(
-            f"INSERT INTO reuse_postings (hash, outlet_id, article_id) "
-            f"VALUES ({mark}, {mark}, {mark}) ON CONFLICT DO NOTHING",
-            [(h, outlet_id, article_id) for h in unique],
-        )
+        _insert_postings(conn, article_id, outlet_id, unique)
         if crossed:
+            mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
             conn.exec_driver_sql(
                 f"INSERT INTO reuse_marks (hash) VALUES ({mark}) ON CONFLICT DO NOTHING",
                 [(h,) for h in sorted(crossed)],
@@ -321,6 +335,33 @@ def remove_document(session: Session, doc: Any) -> set[int]:
         session.execute(delete(_P).where(_P.c.hash.in_(chunk), _P.c.article_id == doc.article_id))
     session.execute(delete(_D).where(_D.c.article_id == doc.article_id))
     return crossed
+
+
+ANALYZED = ("reuse_postings", "reuse_documents", "reuse_pairs")
+
+
+def refresh_statistics(session: Session) -> list[str]:
+    """PostgreSQL: ``ANALYZE`` the index's tables that changed by a tenth since their last
+    analysis; return their names. Matching writes faster than autovacuum looks (once a
+    minute, then throttled): on a freshly filled index the planner, with no statistics,
+    read the postings by a sequential scan, 24 ms a lookup instead of 1.6 ms after
+    ``ANALYZE`` (EXPLAIN ANALYZE at 2,000 articles). SQLite's planner uses the primary key
+    without statistics."""
+    if session.get_bind().dialect.name != "postgresql":
+        return []
+    names = list(
+        session.execute(
+            text(
+                "SELECT relname FROM pg_stat_user_tables WHERE relname IN :names "
+                "AND n_mod_since_analyze > 500 + 0.1 * n_live_tup"
+            ).bindparams(bindparam("names", expanding=True)),
+            {"names": list(ANALYZED)},
+        ).scalars()
+    )
+    for name in names:
+        if name in ANALYZED:  # a name from the catalogue, checked against ours
+            session.execute(text(f"ANALYZE {name}"))
+    return names
 
 
 def mark_all(session: Session) -> None:
