@@ -32,6 +32,7 @@ from trafilatura.metadata import (
 )
 from trafilatura.settings import Document
 from trafilatura.xml import xmltotxt
+from trafilatura.xpaths import AUTHOR_XPATHS
 from w3lib.encoding import html_body_declared_encoding, html_to_unicode
 
 from crawler.attribution import classify_anchor
@@ -215,6 +216,43 @@ def _crawlable(url: str) -> str | None:
     return normalize_url(url)
 
 
+# ``extract_author`` copies the whole tree, prunes it and runs three XPaths whose regex
+# tests call back into Python for each element: 5 ms, a sixth of a page's analysis. On a
+# third of the pages it is asked about nothing on the page can match, and it returns None.
+# Every element those XPaths accept is named ``author`` or has a ``rel`` child, or has one
+# of these six attributes holding one of these literal parts of their tests ('uthor' for
+# author/Author/AuthorName, 'yline' for Byline). Pruning only removes elements, so when the
+# whole tree has none, the pruned copy has none either and the answer is None.
+_AUTHOR_ATTRS = etree.XPath(
+    "//@class | //@id | //@rel | //@itemprop | //@data-testid | //@data-component",
+    smart_strings=False,
+)
+_AUTHOR_HINT = re.compile(
+    "uthor|byl|yline|BBL|username|channel-name|zuozhe|bianji|xiaobian|submitted-by|posted-by"
+    "|journalist-name|screenname|writer"
+)
+# The digest of the XPaths the two above were read off; other ones (a trafilatura upgrade)
+# turn the shortcut off rather than risk a missed author.
+_AUTHOR_XPATHS_READ = "52b3a4d1177c18bb839ab532764865e4c94e3c73bf81fb9d72f0cae1ab4e47d4"
+
+
+def _xpaths_digest(xpaths: list[etree.XPath]) -> str:
+    return hashlib.sha256("\n".join(" ".join(x.path.split()) for x in xpaths).encode()).hexdigest()
+
+
+_AUTHOR_SHORTCUT = _xpaths_digest(AUTHOR_XPATHS) == _AUTHOR_XPATHS_READ
+
+
+def _may_name_author(tree: HtmlElement) -> bool:
+    """False only when trafilatura's ``extract_author`` is sure to find nothing (0.3 ms)."""
+    if not _AUTHOR_SHORTCUT:
+        return True
+    return (
+        _AUTHOR_HINT.search("\n".join(_AUTHOR_ATTRS(tree))) is not None
+        or next(tree.iter("author", "rel"), None) is not None
+    )
+
+
 def _metadata(tree: HtmlElement, url: str, date_wanted: bool) -> Document:
     """Title, author, site name and (when ``date_wanted``) htmldate's date of a page.
 
@@ -232,7 +270,7 @@ def _metadata(tree: HtmlElement, url: str, date_wanted: bool) -> Document:
     if not meta.title:
         meta.title = extract_title(tree)
     if not meta.author:
-        meta.author = extract_author(tree)
+        meta.author = extract_author(tree) if _may_name_author(tree) else None
     if not meta.url:
         meta.url = extract_url(tree, url)
     if date_wanted:
