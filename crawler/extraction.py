@@ -167,8 +167,23 @@ def _codec(name: str) -> str | None:
         return None
 
 
-def _first(tree: HtmlElement, xpath: str) -> str | None:
-    for value in tree.xpath(xpath):
+def _xpath(path: str) -> etree.XPath:
+    """A compiled XPath whose strings are plain ``str``, not lxml's "smart" strings that
+    carry their element (one element proxy less per result); their text is the same."""
+    return etree.XPath(path, smart_strings=False)
+
+
+_HEAD_LINK_XPATHS = tuple((kind, _xpath(path)) for kind, path in HEAD_LINKS)
+_FEEDS = _xpath(FEED_XPATH)
+_HREFS = _xpath("//a/@href")
+_HTML_LANG = _xpath("/html/@lang | /html/@xml:lang")
+_META_LANG = _xpath(
+    "//meta[@http-equiv='content-language']/@content | //meta[@property='og:locale']/@content"
+)
+
+
+def _first(tree: HtmlElement, xpath: etree.XPath) -> str | None:
+    for value in xpath(tree):
         value = str(value).strip()
         if value:
             return value
@@ -176,10 +191,7 @@ def _first(tree: HtmlElement, xpath: str) -> str | None:
 
 
 def _language(tree: HtmlElement) -> str | None:
-    lang = _first(tree, "/html/@lang | /html/@xml:lang") or _first(
-        tree,
-        "//meta[@http-equiv='content-language']/@content | //meta[@property='og:locale']/@content",
-    )
+    lang = _first(tree, _HTML_LANG) or _first(tree, _META_LANG)
     if not lang:
         return None
     return lang.replace("_", "-").split("-")[0].lower()[:16] or None
@@ -299,12 +311,12 @@ def analyse_html(body: bytes, url: str, content_type: str | None, min_words: int
         result.error, result.error_detail = "unparsable_html", str(exc)[:500]
         return result
     page_outlet = outlet_of(url)
-    for kind, xpath in HEAD_LINKS:
+    for kind, xpath in _HEAD_LINK_XPATHS:
         href = _first(tree, xpath)
         target = _absolute(url, href) if href else None
         if target:
             result.links.append(FoundLink(target, kind))
-    result.feeds = [u for h in tree.xpath(FEED_XPATH) if (u := _absolute(url, str(h)))]
+    result.feeds = [u for h in _FEEDS(tree) if (u := _absolute(url, str(h)))]
 
     # deduplicate=False: trafilatura's dedup deletes repeated text, which is our evidence.
     # extensive_search=False: htmldate's free-text search takes a footer's copyright year
@@ -335,7 +347,7 @@ def analyse_html(body: bytes, url: str, content_type: str | None, min_words: int
         body_text = xmltotxt(doc.body, include_formatting=False).strip()
         words = len(body_text.split())
 
-    for href in tree.xpath("//a/@href"):
+    for href in _HREFS(tree):
         target = _absolute(url, str(href))
         if not target or target in main_urls:
             continue
