@@ -220,6 +220,11 @@ def _resolve(base: str, href: str) -> str | None:
 _resolve_from_origin = lru_cache(maxsize=131072)(_resolve)
 
 
+# The outlet of each link target (stored URLs, which recur across an outlet's pages): a
+# page has ~150 links, and outlet_of splits each URL again.
+_outlet_of = lru_cache(maxsize=131072)(outlet_of)
+
+
 @lru_cache(maxsize=131072)  # navigation and sidebar links recur on every page of an outlet
 def _crawlable(url: str) -> str | None:
     """The stored form of an absolute URL, or None when it is not an http(s) HTML page."""
@@ -351,7 +356,7 @@ def analyse_html(body: bytes, url: str, content_type: str | None, min_words: int
         target = _absolute(url, str(href))
         if not target or target in main_urls:
             continue
-        if outlet_of(target) == page_outlet:
+        if _outlet_of(target) == page_outlet:
             result.nav_links.append(target)
         else:
             result.links.append(FoundLink(target, LinkKind.BOILERPLATE))
@@ -396,7 +401,7 @@ def _is_listing(tree: HtmlElement, url: str, lines: list[str]) -> bool:
 
     def same_outlet(href: str) -> str | None:
         target = _absolute(url, href)
-        return target if target and not is_home(target) and outlet_of(target) == outlet else None
+        return target if target and not is_home(target) and _outlet_of(target) == outlet else None
 
     blocks = teaser_blocks(tree, url, same_outlet)
     if not blocks:
