@@ -225,6 +225,12 @@ _resolve_from_origin = lru_cache(maxsize=131072)(_resolve)
 _outlet_of = lru_cache(maxsize=131072)(outlet_of)
 
 
+@lru_cache(maxsize=131072)
+def _outlet_unless_home(url: str) -> str | None:
+    """The outlet of a link target, None for a home page (never a teaser's target)."""
+    return None if is_home(url) else outlet_of(url)
+
+
 @lru_cache(maxsize=131072)  # navigation and sidebar links recur on every page of an outlet
 def _crawlable(url: str) -> str | None:
     """The stored form of an absolute URL, or None when it is not an http(s) HTML page."""
@@ -352,8 +358,9 @@ def analyse_html(body: bytes, url: str, content_type: str | None, min_words: int
         body_text = xmltotxt(doc.body, include_formatting=False).strip()
         words = len(body_text.split())
 
+    resolved: dict[str, str | None] = {}  # href -> target, again in the listing check
     for href in _HREFS(tree):
-        target = _absolute(url, str(href))
+        target = resolved[href] = _absolute(url, href)
         if not target or target in main_urls:
             continue
         if _outlet_of(target) == page_outlet:
@@ -371,7 +378,7 @@ def analyse_html(body: bytes, url: str, content_type: str | None, min_words: int
         result.reason = "alias"  # a print or AMP version: its canonical is the article
         return result
     lines = body_text.splitlines()
-    if is_home(url) or link_words > words / 2 or _is_listing(tree, url, lines):
+    if is_home(url) or link_words > words / 2 or _is_listing(tree, url, lines, resolved):
         result.reason = "listing"
         return result
     if prose_words(lines) < min_words:
@@ -395,13 +402,19 @@ def analyse_html(body: bytes, url: str, content_type: str | None, min_words: int
     return result
 
 
-def _is_listing(tree: HtmlElement, url: str, lines: list[str]) -> bool:
-    """Whether the page's main text is mostly teasers of other pages of its outlet."""
+def _is_listing(
+    tree: HtmlElement, url: str, lines: list[str], resolved: dict[str, str | None] | None = None
+) -> bool:
+    """Whether the page's main text is mostly teasers of other pages of its outlet.
+
+    ``resolved`` maps hrefs of the page to ``_absolute(url, href)``, as already computed.
+    """
     outlet = outlet_of(url)
+    resolved = {} if resolved is None else resolved
 
     def same_outlet(href: str) -> str | None:
-        target = _absolute(url, href)
-        return target if target and not is_home(target) and _outlet_of(target) == outlet else None
+        target = resolved[href] if href in resolved else _absolute(url, href)
+        return target if target and _outlet_unless_home(target) == outlet else None
 
     blocks = teaser_blocks(tree, url, same_outlet)
     if not blocks:
