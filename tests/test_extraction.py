@@ -172,3 +172,32 @@ def test_repair_title(html: str, expected: str) -> None:
     from crawler.extraction import repair_title
 
     assert repair_title(html) == expected
+
+
+@pytest.mark.parametrize(
+    "byline",
+    [
+        '<a rel="author">Jane Roe</a>', '<span id="author">Jane Roe</span>',
+        '<p class="author">Jane Roe</p>', '<span itemprop="author name">Jane Roe</span>',
+        "<div><rel>me</rel></div>", '<div data-testid="AuthorCard">Jane Roe</div>',
+        '<span class="post-AuthorName">Jane Roe</span>', "<author>Jane Roe</author>",
+        '<p class="byline">Jane Roe</p>', '<p class="username">Jane Roe</p>',
+        '<p class="BBL">Jane Roe</p>', '<span itemprop="creator author">Jane Roe</span>',
+        '<span id="post-zuozhe">Jane Roe</span>', '<span class="journalist-name">Jane Roe</span>',
+        '<span class="posted-by">Jane Roe</span>', '<b data-component="TextByline">Jane Roe</b>',
+        '<b id="Author-box">Jane Roe</b>', '<b class="screenname">Jane Roe</b>',
+        '<b class="writer">Jane Roe</b>', '<b class="Byline">Jane Roe</b>',
+    ],
+)  # fmt: skip
+def test_author_shortcut_never_hides_an_author(byline: str) -> None:
+    """``_may_name_author`` may skip trafilatura's ``extract_author`` only on pages where it
+    finds nothing: every kind of element its XPaths accept keeps it on."""
+    from trafilatura.metadata import extract_author
+
+    from crawler.extraction import _AUTHOR_SHORTCUT, _may_name_author
+
+    assert _AUTHOR_SHORTCUT  # else trafilatura's XPaths changed: re-read them, new digest
+    tree = document_fromstring(f"<html><body><article>{byline}<p>Text.</p></article></body></html>")
+    assert _may_name_author(tree)
+    plain = document_fromstring('<html><body><p class="meta">By Jane Roe</p></body></html>')
+    assert not _may_name_author(plain) and extract_author(plain) is None
