@@ -134,10 +134,8 @@ def crawl_settings(
         settings.set("CLOSESPIDER_PAGECOUNT", max_pages, priority="cmdline")
     if depth is not None:
         settings.set("DEPTH_LIMIT", depth, priority="cmdline")
-    if frontier:
-        from crawler.sharedfrontier import frontier_settings
-
-        settings.setdict(frontier_settings(frontier, db_url), priority="cmdline")
+    if frontier:  # the scheduler follows (crawler.sharedfrontier.SharedFrontierAddon)
+        settings.set("PROVENANCE_FRONTIER", frontier, priority="cmdline")
     overrides = list(overrides)
     for name, value in overrides:
         settings.set(name, value, priority="cmdline")

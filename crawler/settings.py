@@ -41,6 +41,8 @@ RETRY_TIMES = 2
 DEPTH_LIMIT = 8
 DEPTH_STATS_VERBOSE = False
 DUPEFILTER_CLASS = "crawler.middlewares.RedirectAwareDupeFilter"
+# PROVENANCE_FRONTIER (a Redis URL, below) switches the scheduler to the shared frontier.
+ADDONS = {"crawler.sharedfrontier.SharedFrontierAddon": 0}
 
 # Our components.
 # Output passes from the spider (high numbers) towards the engine: URLs already scheduled

@@ -115,6 +115,19 @@ def frontier_settings(redis_url: str, db_url: str) -> dict[str, Any]:
     }
 
 
+class SharedFrontierAddon:
+    """Scrapy add-on: a crawl whose ``PROVENANCE_FRONTIER`` setting is a Redis URL runs on
+    the shared frontier, however it is started (``provenance crawl --frontier``,
+    ``--set PROVENANCE_FRONTIER=``, or ``scrapy crawl trail -s PROVENANCE_FRONTIER=``).
+    Settings given explicitly (command line) stay as given."""
+
+    def update_settings(self, settings: Any) -> None:
+        url = settings.get("PROVENANCE_FRONTIER")
+        if url:
+            db_url = resolve_db_url(settings.get("PROVENANCE_DB"))
+            settings.setdict(frontier_settings(url, db_url), priority="addon")
+
+
 def _requested_url(request: Request) -> str:
     """The URL first requested, before any redirect: what the page is recorded under."""
     return normalize_url((request.meta.get("redirect_urls") or [request.url])[0])

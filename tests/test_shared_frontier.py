@@ -58,6 +58,28 @@ def test_keys_are_namespaced_by_database(db: str, prefix: str) -> None:
     assert settings["DUPEFILTER_CLASS"].endswith("RedirectAwareRedisDupeFilter")
 
 
+@pytest.mark.parametrize("frontier", ["", "redis://r:6379/1"])
+def test_the_setting_alone_switches_the_scheduler(frontier: str) -> None:
+    """``scrapy crawl trail -s PROVENANCE_FRONTIER=...`` runs on the shared frontier too:
+    Scrapy's add-on step reads the setting, whoever set it."""
+    from scrapy.addons import AddonManager
+    from scrapy.settings import Settings
+    from scrapy.utils.test import get_crawler
+
+    settings = Settings()
+    settings.setmodule("crawler.settings", priority="project")
+    settings.set("PROVENANCE_DB", "postgresql://u@db/media", priority="cmdline")
+    settings.set("PROVENANCE_FRONTIER", frontier, priority="cmdline")
+    AddonManager(get_crawler()).load_settings(settings)  # what Scrapy does at start
+    scheduler = settings["SCHEDULER"]
+    if frontier:
+        assert scheduler == "crawler.sharedfrontier.SharedScheduler"
+        assert settings["REDIS_URL"] == frontier
+        assert settings["SCHEDULER_QUEUE_KEY"] == "provenance:media:requests"
+    else:
+        assert "sharedfrontier" not in str(scheduler)
+
+
 @pytest.mark.parametrize(
     "argv, message",
     [
