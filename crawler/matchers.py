@@ -82,6 +82,13 @@ class LocalMatchers:
             env = {**os.environ, "PROVENANCE_DB": self.db}  # not in argv: it may hold a password
             self.procs = spawn(None, self.workers, self.nice, os.getpid(), env=env)
             self.crawler.stats.set_value("trail/match/workers", len(self.procs))
+            # Once fetching is over the crawl waits for the queue; Scrapy asks again
+            # whether it may close every 5 s (no setting exists for it; the engine reads
+            # this attribute), which left a drained crawl open for up to 5 s more.
+            engine = self.crawler.engine
+            if engine is not None:
+                interval = engine._SLOT_HEARTBEAT_INTERVAL  # noqa: SLF001
+                engine._SLOT_HEARTBEAT_INTERVAL = min(interval, self.poll)  # noqa: SLF001
         self.thread = threading.Thread(target=self._poll, name="match-outbox", daemon=True)
         self.thread.start()
 
