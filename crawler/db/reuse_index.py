@@ -35,7 +35,6 @@ __all__ = [
     "add_document",
     "candidates",
     "crossings",
-    "document_state",
     "document_states",
     "hash_stats",
     "hash_summary",
@@ -219,17 +218,9 @@ def _marked(session: Session, hashes: Iterable[int]) -> set[int]:
 
 
 _D = ReuseDocument.__table__
-_STATE = select(_D.c.article_id, _D.c.outlet_id, _D.c.text_hash, _D.c.fingerprints).where(
-    _D.c.article_id == bindparam("id")
-)
 _STATES = select(_D.c.article_id, _D.c.outlet_id, _D.c.text_hash, _D.c.fingerprints).where(
     _D.c.article_id.in_(bindparam("ids", expanding=True))
 )
-
-
-def document_state(session: Session, article_id: int) -> Any:
-    """The indexed state of an article (a row), or None."""
-    return session.connection().execute(_STATE, {"id": article_id}).first()
 
 
 def document_states(session: Session, article_ids: Iterable[int]) -> dict[int, Any]:
