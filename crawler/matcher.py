@@ -38,8 +38,15 @@ HEARTBEAT = 5.0  # seconds between heartbeats (and between checks for dead match
 class Matcher:
     """One matcher: claims, matches and records batches until ``stop`` is set."""
 
-    def __init__(self, engine: Engine, batch: int = BATCH, announce: bool = True) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        batch: int = BATCH,
+        announce: bool = True,
+        reader: Engine | None = None,
+    ) -> None:
         self.engine = engine
+        self.reader = reader or engine  # reads and alignment outside SQLite's write lock
         self.batch = batch
         self.announce = announce
         self.id = processes.new_process_id()
@@ -81,7 +88,7 @@ class Matcher:
                             break
                         self.stop.wait(POLL)
                         continue
-                    match_batch(self.engine, ids, self.id, announce=self.announce)  # type: ignore[arg-type]
+                    match_batch(self.engine, ids, self.id, self.announce, self.reader)  # type: ignore[arg-type]
                     self.matched += len(ids)  # type: ignore[arg-type]
                     if follow and len(ids) < self.batch:  # type: ignore[arg-type]
                         # Keeping up with the crawl: let the next batch fill. A batch's
@@ -113,7 +120,8 @@ class Matcher:
 def run_matcher(db: str, follow: bool, batch: int = BATCH, announce: bool = True) -> int:
     """Run one matcher in this process; SIGINT/SIGTERM stop it after its batch in hand."""
     engine = make_engine(db, writer=True)
-    matcher = Matcher(engine, batch, announce)
+    reader = make_engine(db) if engine.dialect.name == "sqlite" else engine
+    matcher = Matcher(engine, batch, announce, reader)
 
     def stop(_sig: int, _frame: object) -> None:
         matcher.stop.set()
@@ -132,6 +140,7 @@ def run_matcher(db: str, follow: bool, batch: int = BATCH, announce: bool = True
         return matcher.run(follow)
     finally:
         engine.dispose()
+        reader.dispose()
 
 
 def spawn(

@@ -650,7 +650,11 @@ def _serialise(session: Session) -> None:
 
 
 def match_batch(
-    engine: Engine, article_ids: Iterable[int], worker: str | None = None, announce: bool = True
+    engine: Engine,
+    article_ids: Iterable[int],
+    worker: str | None = None,
+    announce: bool = True,
+    reader: Engine | None = None,
 ) -> BatchResult:
     """Match stored articles in three steps, safe with other matchers at work:
 
@@ -665,13 +669,20 @@ def match_batch(
     written with an upsert; decisions and chains are recomputed from stored rows after
     the other matcher's commit (the lock), so the result does not depend on the order.
     ``announce``: tell the crawlers which articles were matched (outbox "matched" rows).
+    ``reader``: an engine for the reads (texts and fingerprints, candidates, alignment).
+    On SQLite, a writer engine takes the database's one write lock at every ``BEGIN``;
+    reading and aligning under it held up the crawl's own writes for as long.
     """
     from crawler.db import match_queue
 
     ids = sorted(set(article_ids))
     result = BatchResult()
-    with Session(engine) as s, s.begin():
+    reader = reader or engine
+    with Session(reader) as s, s.begin():
+        # Fingerprinted outside the write lock. A text stored again meanwhile is queued
+        # again by the crawl, and matched again with its new text.
         docs = _load_docs(s, ids)
+    with Session(engine) as s, s.begin():
         crossed = _index(s, docs, matched=False)
         if crossed:
             # Articles carrying fingerprints that just became boilerplate or stock phrases
@@ -682,9 +693,8 @@ def match_batch(
             others = sorted(index.carriers(s, crossed) - set(docs))
             match_queue.enqueue(s.connection(), others)
             result.rematched = len(others)
-    with Session(engine) as s, s.begin():
+    with Session(reader) as s, s.begin():
         index.refresh_statistics(s)
-    with Session(engine) as s, s.begin():
         plans = _compute(s, docs, cache=docs)
     with Session(engine) as s, s.begin():
         _serialise(s)
