@@ -119,13 +119,15 @@ class SharedFrontierAddon:
     """Scrapy add-on: a crawl whose ``PROVENANCE_FRONTIER`` setting is a Redis URL runs on
     the shared frontier, however it is started (``provenance crawl --frontier``,
     ``--set PROVENANCE_FRONTIER=``, or ``scrapy crawl trail -s PROVENANCE_FRONTIER=``).
-    Settings given explicitly (command line) stay as given."""
+    The shared frontier's settings take the priority the URL was given with: the
+    project's own DUPEFILTER_CLASS (local) must give way to the Redis one."""
 
     def update_settings(self, settings: Any) -> None:
         url = settings.get("PROVENANCE_FRONTIER")
         if url:
             db_url = resolve_db_url(settings.get("PROVENANCE_DB"))
-            settings.setdict(frontier_settings(url, db_url), priority="addon")
+            priority = settings.getpriority("PROVENANCE_FRONTIER")
+            settings.setdict(frontier_settings(url, db_url), priority=priority)
 
 
 def _requested_url(request: Request) -> str:

@@ -76,8 +76,10 @@ def test_the_setting_alone_switches_the_scheduler(frontier: str) -> None:
         assert scheduler == "crawler.sharedfrontier.SharedScheduler"
         assert settings["REDIS_URL"] == frontier
         assert settings["SCHEDULER_QUEUE_KEY"] == "provenance:media:requests"
+        assert settings["DUPEFILTER_CLASS"].endswith("RedirectAwareRedisDupeFilter")
     else:
         assert "sharedfrontier" not in str(scheduler)
+        assert settings["DUPEFILTER_CLASS"] == "crawler.middlewares.RedirectAwareDupeFilter"
 
 
 @pytest.mark.parametrize(
