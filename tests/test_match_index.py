@@ -93,6 +93,31 @@ def test_counts_and_candidates_come_from_the_postings(engine: Engine) -> None:
     assert set(found) == set(ids[1:]) and set(found.values()) == {len(set(hashes))}
 
 
+def test_alignable_is_set_once_false_and_true_wins(engine: Engine) -> None:
+    """Of two matchers, the one that saw a candidate worth aligning wins; an article
+    recorded as having one keeps it; only the articles that were not so are returned;
+    only unknown or pairable carriers are named for re-matching."""
+    story = "\n\n".join(paragraphs("story", 2))
+    hashes = [h for _, h in fingerprints(story)[2]]
+    with Session(engine) as s, s.begin():
+        ids = []
+        for i in range(4):
+            aid = add_article(s, f"https://o{i}.com/{i}", story)
+            index.add_document(s, aid, i, "t", hashes)
+            ids.append(aid)
+        a, b, c, d = ids  # d is never matched: unknown
+        steps = [
+            (index.note_alignable(s, set(), {a, b}), set()),  # a and b: none found
+            (index.note_alignable(s, {b}, set()), {b}),  # b: a matcher found one
+            (index.note_alignable(s, {b, c}, {a}), {c}),  # b was already known
+            (index.note_alignable(s, set(), {b, c}), set()),  # true stays true
+        ]
+        carriers = index.carriers(s, hashes, pairable_only=True)
+        everyone = index.carriers(s, hashes)
+    assert [got for got, _ in steps] == [want for _, want in steps]
+    assert carriers == {b, c, d} and everyone == {a, b, c, d}
+
+
 def test_migration_0004_moves_the_index(tmp_path) -> None:  # noqa: ANN001
     """Postings gain their outlet from reuse_documents; boilerplate becomes marks."""
     from alembic import command

@@ -27,7 +27,7 @@ from crawler.db.matching import match_pending, rebuild
 from crawler.db.models import Article, WorkerProcess
 from crawler.db.reuse_models import MatchQueueEntry, ReusePair, ReuseProvenance
 from crawler.matcher import spawn, stop_all
-from tests.corpus import add_article, day, paragraphs
+from tests.corpus import add_article, day, paragraphs, words
 from tests.harness import ROOT
 
 
@@ -222,3 +222,34 @@ def test_match_without_follow_drains_the_queue(engine: Engine) -> None:
     assert match_pending(engine) == 7
     assert _tx(engine, mq.depth) == 0
     assert match_pending(engine) == 0
+
+
+def test_learnt_boilerplate_rematches_only_articles_with_candidates(engine: Engine) -> None:
+    """A footer becomes boilerplate when a fourth article of its outlet carries it; of its
+    earlier carriers, only the one that has a candidate worth aligning (a copy elsewhere)
+    is queued again. Masking the footer cannot give the others a pair, and draining the
+    queue reaches what ``rebuild`` computes."""
+    from crawler.db.matching import match_batch
+
+    footer = " ".join(words("omega footer", 24)).capitalize() + "."
+    story = paragraphs("omega story", 4)
+    docs = [
+        ("https://omega.com/1", story + [footer]),
+        ("https://zeta.com/z", story),  # copies omega/1, without the footer
+        ("https://omega.com/2", paragraphs("omega two", 4) + [footer]),
+        ("https://omega.com/3", paragraphs("omega three", 4) + [footer]),
+        ("https://omega.com/4", paragraphs("omega four", 4) + [footer]),
+    ]
+    ids = {}
+    for url, body in docs:
+        with Session(engine) as s, s.begin():
+            ids[url] = add_article(s, url, "\n\n".join(body), published=day(len(ids) + 1))
+        result = match_batch(engine, [ids[url]], "test-matcher")
+    queued = _tx(engine, lambda c: set(c.execute(select(MatchQueueEntry.article_id)).scalars()))
+    assert queued == {ids["https://omega.com/1"]}
+    assert result.rematched == 1
+    match_pending(engine)
+    online = _state(engine)
+    assert [p[:2] for p in online[0]] == [("https://omega.com/1", "https://zeta.com/z")]
+    rebuild(engine)
+    assert _state(engine) == online

@@ -204,16 +204,19 @@ def _load_docs(session: Session, ids: Iterable[int]) -> dict[int, _Doc]:
     return out
 
 
-def _index(session: Session, docs: dict[int, _Doc], matched: bool = True) -> set[int]:
-    """(Re-)index articles: the fingerprints whose boilerplate or stock status changed.
-    ``matched`` False leaves them pending (``matched_at`` empty) until their pairs are
-    recorded.
+def _index(
+    session: Session, docs: dict[int, _Doc], matched: bool = True
+) -> tuple[set[int], set[int]]:
+    """(Re-)index articles; return the fingerprints that became boilerplate (marked) and
+    those that became stock phrases. ``matched`` False leaves the articles pending
+    (``matched_at`` empty) until their pairs are recorded.
 
     One read of the fingerprints' counts serves the whole batch: each article's crossings
     are judged on the counts after the articles before it (in id order) were added, as
     reading the counts again before each article would give.
     """
-    crossed: set[int] = set()
+    boilerplate: set[int] = set()
+    stock: set[int] = set()
     states = index.document_states(session, docs)
     todo = []
     for aid in sorted(docs):
@@ -221,19 +224,36 @@ def _index(session: Session, docs: dict[int, _Doc], matched: bool = True) -> set
         if state is not None:
             if state.text_hash == doc.text_hash and state.outlet_id == doc.outlet_id:
                 continue
-            crossed |= index.remove_document(session, state)
+            boilerplate |= index.remove_document(session, state)
         todo.append(doc)
     if not todo:
-        return crossed
+        return boilerplate, stock
     stats = index.hash_stats(session, {h for d in todo for _, h in d.fps})
     for doc in todo:
         own = [h for _, h in doc.fps]
-        marked, _ = index.crossings(stats, own, doc.outlet_id)
-        crossed |= index.add_document(
+        marked, stocked = index.crossings(stats, own, doc.outlet_id)
+        index.add_document(
             session, doc.id, doc.outlet_id, doc.text_hash, own, before=stats, matched=matched
         )
+        boilerplate |= marked
+        stock |= stocked
         stats.add(own, doc.outlet_id, marked)
-    return crossed
+    return boilerplate, stock
+
+
+def _to_rematch(session: Session, boilerplate: set[int], stock: set[int]) -> set[int]:
+    """Articles to match again after fingerprints became boilerplate or stock phrases.
+
+    A stock phrase changes how shared runs are judged, so all its carriers. A boilerplate
+    mark only masks more of a text, which lowers the strong words it can share with any
+    other (``graph.align.strong_bound``) and leaves it fewer candidates: a carrier whose
+    last matching found no candidate worth aligning still has none, and is left out
+    (more than half of the re-matches of a scale-3 crawl).
+    """
+    out = index.carriers(session, stock) if stock else set()
+    if boilerplate:
+        out |= index.carriers(session, boilerplate, pairable_only=True)
+    return out
 
 
 def _pair_values(a: _Doc, b: _Doc, al: Alignment, kind: str) -> dict:
@@ -260,6 +280,7 @@ class _Plan:
     x_id: int
     found: dict[tuple[int, int], dict]
     existing: dict[tuple[int, int], Any]
+    alignable: set[int]  # x and the candidates worth aligning with it (see _to_rematch)
 
 
 _PT_COLS = ReusePair.__table__.c
@@ -321,9 +342,11 @@ def _compute(
                 if x_id in existing:
                     existing[x_id][(r.a_id, r.b_id)] = r
     aligned: dict[tuple[int, int], dict | None] = {}
+    alignable: set[tuple[int, int]] = set()
     plans = []
     for x in xs:
         found: dict[tuple[int, int], dict] = {}
+        worth: set[int] = set()
         for c in cands[x.id]:
             if c not in docs:
                 continue
@@ -334,14 +357,17 @@ def _compute(
                                     mask_a, mask_b, a.quotes, b.quotes):  # fmt: skip
                     aligned[(a.id, b.id)] = None
                     continue
+                alignable.add((a.id, b.id))
                 al = align(a.hashes, b.hashes, len(a.tokens), len(b.tokens), mask_a, mask_b,
                            quote_a=a.quotes, quote_b=b.quotes, stock_a=stock_a,
                            stock_b=stock_b)  # fmt: skip
                 kind = classify(al)
                 aligned[(a.id, b.id)] = None if kind is None else _pair_values(a, b, al, kind)
+            if (a.id, b.id) in alignable:
+                worth |= {a.id, b.id}
             if (values := aligned[(a.id, b.id)]) is not None:
                 found[(a.id, b.id)] = values
-        plans.append(_Plan(x.id, found, existing[x.id]))
+        plans.append(_Plan(x.id, found, existing[x.id], worth))
     return plans
 
 
@@ -402,8 +428,16 @@ def _verify(session: Session, ids: Iterable[int], only_greater: bool = False) ->
         changed, _ = _write(session, plan, only_greater)
         if changed:
             touched |= {plan.x_id} | changed
+    _note_alignable(session, plans)
     index.mark_matched(session, [p.x_id for p in plans])
     return touched
+
+
+def _note_alignable(session: Session, plans: list[_Plan]) -> set[int]:
+    """Record which articles have a candidate worth aligning (see :func:`_to_rematch`);
+    return the partners of the plans' articles that had none recorded before."""
+    worth = set().union(*(p.alignable for p in plans)) if plans else set()
+    return index.note_alignable(session, worth, {p.x_id for p in plans} - worth)
 
 
 _FACTS = (
@@ -610,13 +644,15 @@ def match_article(session: Session, article_id: int) -> MatchResult:
     docs = _load_docs(session, [article_id])
     if article_id not in docs:
         return result
-    crossed = _index(session, docs)
+    boilerplate, stock = _index(session, docs)
     touched, has_pairs = {article_id}, False
-    for plan in _compute(session, [article_id], cache=docs):
+    plans = _compute(session, [article_id], cache=docs)
+    for plan in plans:
         changed, has_pairs = _write(session, plan)
         touched |= changed
-    if crossed:
-        others = sorted(index.carriers(session, crossed) - {article_id})
+    _note_alignable(session, plans)
+    if boilerplate or stock:
+        others = sorted(_to_rematch(session, boilerplate, stock) - {article_id})
         result.rematched = len(others)
         touched |= set(others) | _verify(session, others)
     if len(touched) == 1 and not has_pairs:
@@ -683,18 +719,19 @@ def match_batch(
         # again by the crawl, and matched again with its new text.
         docs = _load_docs(s, ids)
     with Session(engine) as s, s.begin():
-        crossed = _index(s, docs, matched=False)
-        if crossed:
+        boilerplate, stock = _index(s, docs, matched=False)
+        if boilerplate or stock:
             # Articles carrying fingerprints that just became boilerplate or stock phrases
             # are matched again through the queue, in the transaction that made them so
             # (a matcher dying after it loses nothing): verifying them inline made up
             # two-thirds of a matcher's work, the same carriers again and again, where
             # the queue merges repeats and spreads them over the matchers.
-            others = sorted(index.carriers(s, crossed) - set(docs))
+            others = sorted(_to_rematch(s, boilerplate, stock) - set(docs))
             match_queue.enqueue(s.connection(), others)
             result.rematched = len(others)
     with Session(reader) as s, s.begin():
         index.refresh_statistics(s)
+        marks = index.mark_count(s)  # before the counts _compute reads (see below)
         plans = _compute(s, docs, cache=docs)
     with Session(engine) as s, s.begin():
         _serialise(s)
@@ -708,6 +745,14 @@ def match_batch(
         if touched:
             _decide(s, touched)
             _rechain(s, touched)
+        newly = _note_alignable(s, plans) - set(docs)
+        if newly and index.mark_count(s) != marks:
+            # Another matcher marked boilerplate after our counts were read, and queued
+            # only the carriers then known to have candidates: partners that had none
+            # until now were left out, though their pairs with ours were just judged on
+            # the old marks. They are matched again.
+            match_queue.enqueue(s.connection(), sorted(newly))
+            result.rematched += len(newly)
         involved = set(paired) | _partners(s, paired)
         result.follow_urls = _follow_urls(s, involved)
         result.matched = sorted(docs)

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import bindparam, delete, select, text, update
+from sqlalchemy import bindparam, delete, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -365,13 +365,48 @@ def mark_all(session: Session) -> None:
     )
 
 
-def carriers(session: Session, hashes: Iterable[int]) -> set[int]:
-    """Articles carrying any of the fingerprints."""
+def carriers(session: Session, hashes: Iterable[int], pairable_only: bool = False) -> set[int]:
+    """Articles carrying any of the fingerprints; with ``pairable_only``, not those whose
+    last matching found no candidate worth aligning (``alignable`` false)."""
     out: set[int] = set()
     for values in _literal_chunks(hashes):
         sql = f"SELECT DISTINCT article_id FROM reuse_postings WHERE hash IN ({values})"
+        if pairable_only:
+            sql = (
+                "SELECT DISTINCT p.article_id FROM reuse_postings AS p JOIN reuse_documents"
+                " AS d ON d.article_id = p.article_id"
+                f" WHERE p.hash IN ({values}) AND (d.alignable IS NULL OR d.alignable)"
+            )
         out.update(a for (a,) in _rows(session, sql))
     return out
+
+
+def note_alignable(session: Session, worth: set[int], none: set[int]) -> set[int]:
+    """Record that the ``worth`` articles have a candidate worth aligning, and that the
+    ``none`` articles had none (only where nothing is recorded: of two matchers, the one
+    that saw a candidate wins); return the ``worth`` articles that were not so before."""
+    conn = session.connection()
+    newly: set[int] = set()
+    for chunk in _chunks(sorted(worth)):
+        where = _D.c.article_id.in_(chunk)
+        newly.update(
+            conn.execute(
+                select(_D.c.article_id).where(where, _D.c.alignable.is_not(True))
+            ).scalars()
+        )
+        conn.execute(update(_D).where(where, _D.c.alignable.is_not(True)).values(alignable=True))
+    for chunk in _chunks(sorted(none)):
+        conn.execute(
+            update(_D)
+            .where(_D.c.article_id.in_(chunk), _D.c.alignable.is_(None))
+            .values(alignable=False)
+        )
+    return newly
+
+
+def mark_count(session: Session) -> int:
+    """Fingerprints marked boilerplate so far (marks are only added, until a rebuild)."""
+    return session.scalar(select(func.count()).select_from(_M)) or 0
 
 
 def candidates(
