@@ -253,3 +253,32 @@ def test_learnt_boilerplate_rematches_only_articles_with_candidates(engine: Engi
     assert [p[:2] for p in online[0]] == [("https://omega.com/1", "https://zeta.com/z")]
     rebuild(engine)
     assert _state(engine) == online
+
+
+@pytest.mark.parametrize("crossing", [False, True])
+def test_partner_judged_on_stale_counts_is_matched_again(engine: Engine, crossing: bool) -> None:
+    """Another matcher's crossing lands between our reads and our record: the partner
+    it left out of its re-matches (no candidate then) is named for matching again."""
+    from crawler.db.matching import _compute, _index, _judged_anew, _load_docs, match_batch
+
+    footer = " ".join(words("omega footer", 24)).capitalize() + "."
+    story = paragraphs("omega story", 4)
+    docs = [("https://omega.com/1", story + [footer])]
+    docs += [(f"https://omega.com/{i}", paragraphs(f"omega {i}", 4) + [footer]) for i in (2, 3)]
+    docs += [("https://zeta.com/z", story), ("https://omega.com/4", paragraphs("o4", 4) + [footer])]
+    ids = {}
+    for url, body in docs:
+        with Session(engine) as s, s.begin():
+            ids[url] = add_article(s, url, "\n\n".join(body), published=day(len(ids) + 1))
+    for url in list(ids)[:3]:
+        match_batch(engine, [ids[url]], "other-matcher")
+    with Session(engine) as s, s.begin():  # our batch: zeta, indexed and aligned
+        batch = _load_docs(s, [ids["https://zeta.com/z"]])
+        _index(s, batch, matched=False)
+        plans = _compute(s, batch, cache=batch)
+    if crossing:  # the other matcher indexes omega/4: the footer becomes boilerplate
+        with Session(engine) as s, s.begin():
+            _index(s, _load_docs(s, [ids["https://omega.com/4"]]))
+    with Session(engine) as s, s.begin():
+        stale = _judged_anew(s, {ids["https://omega.com/1"]}, plans)
+    assert stale == ({ids["https://omega.com/1"]} if crossing else set())

@@ -244,16 +244,33 @@ def _index(
 def _to_rematch(session: Session, boilerplate: set[int], stock: set[int]) -> set[int]:
     """Articles to match again after fingerprints became boilerplate or stock phrases.
 
-    A stock phrase changes how shared runs are judged, so all its carriers. A boilerplate
-    mark only masks more of a text, which lowers the strong words it can share with any
-    other (``graph.align.strong_bound``) and leaves it fewer candidates: a carrier whose
-    last matching found no candidate worth aligning still has none, and is left out
-    (more than half of the re-matches of a scale-3 crawl).
+    A boilerplate mark only masks more of a text, which lowers the strong words it can
+    share with any other (``graph.align.strong_bound``) and leaves it fewer candidates;
+    a stock phrase only changes how alignment judges a shared run, and the bound does not
+    count on it. So a carrier whose last matching found no candidate worth aligning still
+    has none, and is left out: more than half of the re-matches of a scale-3 crawl.
     """
-    out = index.carriers(session, stock) if stock else set()
-    if boilerplate:
-        out |= index.carriers(session, boilerplate, pairable_only=True)
-    return out
+    return index.carriers(session, boilerplate | stock, pairable_only=True)
+
+
+def _judged_anew(session: Session, ids: set[int], plans: list[_Plan]) -> set[int]:
+    """Of ``ids`` (partners the plans found worth aligning, which had no such candidate
+    before), those carrying a fingerprint whose boilerplate or stock status has changed
+    since the plans read the counts: another matcher's crossing left them out of its
+    re-matches (see :func:`_to_rematch`) while their pairs with ours were judged on the
+    old status."""
+    if not ids or not plans:
+        return set()
+    bp, stock = plans[0].boilerplate, plans[0].stock
+    states = index.document_states(session, ids)
+    own = {aid: index.unpack(st.fingerprints) for aid, st in states.items()}
+    now = index.hash_summary(session, {h for hs in own.values() for h in hs})
+    bp_now, stock_now = now.boilerplate(), now.stock()
+    return {
+        aid
+        for aid, hs in own.items()
+        if any((h in bp) != (h in bp_now) or (h in stock) != (h in stock_now) for h in hs)
+    }
 
 
 def _pair_values(a: _Doc, b: _Doc, al: Alignment, kind: str) -> dict:
@@ -281,6 +298,10 @@ class _Plan:
     found: dict[tuple[int, int], dict]
     existing: dict[tuple[int, int], Any]
     alignable: set[int]  # x and the candidates worth aligning with it (see _to_rematch)
+    # The fingerprints judged boilerplate and stock phrases when it was computed (the
+    # batch's shared sets), to tell whether a partner was judged on stale counts.
+    boilerplate: set[int]
+    stock: set[int]
 
 
 _PT_COLS = ReusePair.__table__.c
@@ -367,7 +388,7 @@ def _compute(
                 worth |= {a.id, b.id}
             if (values := aligned[(a.id, b.id)]) is not None:
                 found[(a.id, b.id)] = values
-        plans.append(_Plan(x.id, found, existing[x.id], worth))
+        plans.append(_Plan(x.id, found, existing[x.id], worth, bp, stock))
     return plans
 
 
@@ -731,7 +752,6 @@ def match_batch(
             result.rematched = len(others)
     with Session(reader) as s, s.begin():
         index.refresh_statistics(s)
-        marks = index.mark_count(s)  # before the counts _compute reads (see below)
         plans = _compute(s, docs, cache=docs)
     with Session(engine) as s, s.begin():
         _serialise(s)
@@ -745,14 +765,9 @@ def match_batch(
         if touched:
             _decide(s, touched)
             _rechain(s, touched)
-        newly = _note_alignable(s, plans) - set(docs)
-        if newly and index.mark_count(s) != marks:
-            # Another matcher marked boilerplate after our counts were read, and queued
-            # only the carriers then known to have candidates: partners that had none
-            # until now were left out, though their pairs with ours were just judged on
-            # the old marks. They are matched again.
-            match_queue.enqueue(s.connection(), sorted(newly))
-            result.rematched += len(newly)
+        if stale := _judged_anew(s, _note_alignable(s, plans) - set(docs), plans):
+            match_queue.enqueue(s.connection(), sorted(stale))
+            result.rematched += len(stale)
         involved = set(paired) | _partners(s, paired)
         result.follow_urls = _follow_urls(s, involved)
         result.matched = sorted(docs)

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, select, text, update
+from sqlalchemy import bindparam, delete, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -402,11 +402,6 @@ def note_alignable(session: Session, worth: set[int], none: set[int]) -> set[int
             .values(alignable=False)
         )
     return newly
-
-
-def mark_count(session: Session) -> int:
-    """Fingerprints marked boilerplate so far (marks are only added, until a rebuild)."""
-    return session.scalar(select(func.count()).select_from(_M)) or 0
 
 
 def candidates(
