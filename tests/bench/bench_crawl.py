@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
 import tempfile
@@ -97,8 +98,29 @@ def _cpu_line(label: str, rows: list[Row]) -> str:
         values = [r[5].get(stage, 0.0) / max(1, r[1]) * 1000 for r in rows]
         if any(values):
             parts.append(f"{stage} {statistics.median(values):.1f}")
-    total = statistics.median(sum(r[5].values()) / max(1, r[1]) * 1000 for r in rows)
+    total = _cpu_per_page(rows)
     return f"{label}: CPU ms/page " + ", ".join(parts) + f" (all {total:.1f})"
+
+
+def _cpu_per_page(rows: list[Row]) -> float:
+    return statistics.median(sum(r[5].values()) / max(1, r[1]) * 1000 for r in rows)
+
+
+def _ceiling_line(product: list[Row], plain: list[Row], ratio: float) -> str:
+    """The most the product can gain on this machine's cores at these CPU costs.
+
+    The plain spider keeps one core busy; the product spreads its work over all of them,
+    so its rate is at most ``cores x plain CPU/page / product CPU/page`` times the plain
+    rate. What the target asks of the product's CPU per page follows from it.
+    """
+    cores = os.cpu_count() or 1
+    ours, theirs = _cpu_per_page(product), _cpu_per_page(plain)
+    ceiling = cores * theirs / ours
+    return (
+        f"{cores}-core ceiling at these CPU costs: {cores} x {theirs:.1f} / {ours:.1f} ms "
+        f"= {ceiling:.2f}x (reached {ratio / ceiling:.0%} of it); {TARGET}x needs at most "
+        f"{cores * theirs / TARGET:.1f} ms/page in all, with every core busy"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -166,6 +188,7 @@ def main(argv: list[str] | None = None) -> int:
     if unmatched:
         print(_cpu_line("matching off", unmatched))
     print(_cpu_line("plain", plain))
+    print(_ceiling_line(product, plain, product_rate / plain_rate))
     print(f"peak memory: product {max(r[4] for r in product):.0f} MiB, "
           + (f"matching off {max(r[4] for r in unmatched):.0f} MiB, " if unmatched else "")
           + f"plain {max(r[4] for r in plain):.0f} MiB "
