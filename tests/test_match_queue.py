@@ -282,3 +282,32 @@ def test_partner_judged_on_stale_counts_is_matched_again(engine: Engine, crossin
     with Session(engine) as s, s.begin():
         stale = _judged_anew(s, {ids["https://omega.com/1"]}, plans)
     assert stale == ({ids["https://omega.com/1"]} if crossing else set())
+
+
+def test_failed_batch_is_released_and_matched_later(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A batch whose transaction fails (a locked or lost database) gives its claims back;
+    the matcher counts the error, waits, and matches them on its next claim."""
+    from sqlalchemy.exc import OperationalError
+
+    import crawler.db.matching as matching
+    from crawler.matcher import Matcher
+
+    real, calls = matching.match_batch, []
+
+    def flaky(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        calls.append(args[1])
+        if len(calls) == 1:
+            raise OperationalError("INSERT ...", {}, Exception("database is locked"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(matching, "match_batch", flaky)
+    _store_queued(engine, _stories(1))
+    matcher = Matcher(engine, batch=4)
+    assert matcher.run(follow=False) >= 7  # and the articles its batches queued again
+    assert matcher.errors == 1 and calls[0] == calls[1]  # the same claims, taken again
+    assert _tx(engine, mq.depth) == 0
+    online = _state(engine)
+    rebuild(engine)
+    assert _state(engine) == online

@@ -111,7 +111,6 @@ def release_stale(session: Session, stale_after: float = STALE_AFTER) -> int:
         .where(Q.c.claimed_by.is_not(None), Q.c.claimed_by.not_in(registered))
         .values(claimed_by=None, claimed_at=None)
     ).rowcount
-    return True
 
 
 def depth(conn: Connection) -> int:
