@@ -311,3 +311,33 @@ def test_failed_batch_is_released_and_matched_later(
     online = _state(engine)
     rebuild(engine)
     assert _state(engine) == online
+
+
+def test_a_batch_writes_its_boilerplate_marks_once_in_order(engine: Engine) -> None:
+    """Two outlets' footers cross in one batch: their marks go in one ascending insert.
+    Written article by article, two matchers crossing the same fingerprints in another
+    order each held a mark the other waited for (a PostgreSQL deadlock at 100k)."""
+    from sqlalchemy import event
+
+    from crawler.db.matching import _index, _load_docs
+
+    ids = []
+    with Session(engine) as s, s.begin():
+        for outlet in ("omega", "sigma"):
+            footer = " ".join(words(f"{outlet} footer", 24)).capitalize() + "."
+            for i in range(4):
+                body = "\n\n".join(paragraphs(f"{outlet} {i}", 3) + [footer])
+                ids.append(add_article(s, f"https://{outlet}.com/{i}", body))
+    inserts: list[list] = []
+
+    def seen(conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ANN001
+        if statement.startswith("INSERT INTO reuse_marks"):
+            inserts.append([p[0] for p in parameters] if executemany else [parameters[0]])
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        with Session(engine) as s, s.begin():
+            marked, _ = _index(s, _load_docs(s, ids))
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert len(marked) >= 2 and inserts == [sorted(marked)]

@@ -233,11 +233,13 @@ def _index(
         own = [h for _, h in doc.fps]
         marked, stocked = index.crossings(stats, own, doc.outlet_id)
         index.add_document(
-            session, doc.id, doc.outlet_id, doc.text_hash, own, before=stats, matched=matched
-        )
+            session, doc.id, doc.outlet_id, doc.text_hash, own, before=stats, matched=matched,
+            mark=False,
+        )  # fmt: skip
         boilerplate |= marked
         stock |= stocked
         stats.add(own, doc.outlet_id, marked)
+    index.add_marks(session, boilerplate)  # once, in order: see add_marks
     return boilerplate, stock
 
 

@@ -281,12 +281,14 @@ def add_document(
     track: bool = True,
     before: HashStats | None = None,
     matched: bool = False,
+    mark: bool = True,
 ) -> set[int]:
     """Index an article's fingerprints; return those that just became boilerplate or
     stock phrases, whose carriers must be matched again (only with ``track``: a
     rebuild marks them all afterwards, see :func:`mark_all`).
 
-    ``before`` are the counts of ``hashes`` if the caller has them already.
+    ``before`` are the counts of ``hashes`` if the caller has them already. ``mark``
+    False leaves the new boilerplate marks to the caller (:func:`add_marks`).
     """
     unique = sorted(set(hashes))
     crossed: set[int] = set()
@@ -298,12 +300,8 @@ def add_document(
     conn = session.connection()
     if unique:
         _insert_postings(conn, article_id, outlet_id, unique)
-        if crossed:
-            mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-            conn.exec_driver_sql(
-                f"INSERT INTO reuse_marks (hash) VALUES ({mark}) ON CONFLICT DO NOTHING",
-                [(h,) for h in sorted(crossed)],
-            )
+        if crossed and mark:
+            add_marks(session, crossed)
     now = utcnow()
     conn.execute(
         ins(ReuseDocument.__table__),
@@ -311,6 +309,20 @@ def add_document(
           "fingerprints": pack(unique), "indexed_at": now, "matched_at": now if matched else None}],
     )  # fmt: skip
     return crossed | stock  # stock phrases are not marked: they are judged per shared run
+
+
+def add_marks(session: Session, hashes: Iterable[int]) -> None:
+    """Mark fingerprints boilerplate, in ascending order: two matchers crossing the same
+    fingerprints at once then wait for each other on the first one they share instead
+    of each holding one the other needs (PostgreSQL found that deadlock at 100k
+    documents when each article's marks were written in turn)."""
+    conn = session.connection()
+    if values := sorted(set(hashes)):
+        mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+        conn.exec_driver_sql(
+            f"INSERT INTO reuse_marks (hash) VALUES ({mark}) ON CONFLICT DO NOTHING",
+            [(h,) for h in values],
+        )
 
 
 def remove_document(session: Session, doc: Any) -> set[int]:
