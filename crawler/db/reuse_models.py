@@ -72,8 +72,8 @@ class ReuseDocument(Base):
     indexed_at: Mapped[datetime] = mapped_column(default=utcnow)
     matched_at: Mapped[datetime | None]
     # Whether its matching found a candidate worth aligning (None: not matched since it
-    # was indexed). Boilerplate learnt later cannot give one to an article that had none,
-    # so such an article is not matched again for it (crawler.db.matching._to_rematch).
+    # was indexed). Boilerplate or stock phrases learnt later cannot give one to an article
+    # that had none, so it is not matched again for them (crawler.db.matching._to_rematch).
     alignable: Mapped[bool | None]
 
 
